@@ -1,0 +1,32 @@
+// supervisor: the device supervisor's single binary.
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: supervisor <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  plan [--all] [--explain] [FILE]   plan the next steps for a plan request\n"
+    "                                    (FILE or stdin; see docs/plan-request.md)\n"
+    "  help                              show this text\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string_view command = args[0];
+  const std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);
+  if (command == "plan") return supervisor::cmd_plan(rest);
+  std::fprintf(stderr, "supervisor: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()),
+               command.data(), kUsage);
+  return 2;
+}

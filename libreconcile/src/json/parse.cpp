@@ -1,0 +1,340 @@
+// The plan request reader (docs/plan-request.md).
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <array>
+#include <set>
+
+#include "composition.hpp"
+#include "reader.hpp"
+#include "reconcile/json.hpp"
+
+namespace reconcile {
+namespace {
+
+using detail::FieldError;
+using detail::Reader;
+
+constexpr const char* kDefaultNow = "2026-01-01T00:30:00Z";
+constexpr Seconds kDefaultAge = 30 * 60;  // createdAt and bootTime: 30 minutes before now
+
+// Keys that may stand on the service instead of inside `composition`
+// (a key inside `composition` wins).
+constexpr std::array<const char*, 9> kShortcutKeys{
+    "labels", "environment", "running", "networks", "volumes",
+    "depends_on", "command", "restart", "network_mode"};
+
+Seconds read_time(const Reader& reader) {
+  const std::string text = reader.as_string();
+  const auto time = parse_time(text);
+  if (!time) reader.fail("must be a time like 2026-01-01T00:30:00Z, not '" + text + "'");
+  return *time;
+}
+
+Service read_service(const Reader& reader, bool is_current, Seconds now, const App* app) {
+  reader.expect_object();
+  Service service;
+  if (app != nullptr) {
+    service.app_id = app->app_id;
+    service.app_uuid = app->app_uuid;
+  }
+  service.service_name = reader.string_or("serviceName", service.service_name);
+  if (service.service_name.empty()) reader.at("serviceName").fail("must not be empty");
+  service.app_id = reader.int_or("appId", service.app_id);
+  service.app_uuid = reader.string_or("appUuid", service.app_uuid);
+  service.service_id = reader.int_or("serviceId", service.service_id);
+  service.image_id = reader.int_or("imageId", service.image_id);
+  service.release_id = reader.int_or("releaseId", service.release_id);
+  service.commit = reader.string_or("commit", service.commit);
+  service.image = reader.string_or("image", service.image);
+  service.docker_image_id = reader.optional_string("dockerImageId");
+
+  nlohmann::json composition = nlohmann::json::object();
+  for (const char* key : kShortcutKeys) {
+    if (reader.has(key)) composition[key] = reader.json().at(key);
+  }
+  if (reader.has("composition")) {
+    const Reader given = reader.at("composition");
+    given.expect_object();
+    for (const auto& [key, value] : given.json().items()) composition[key] = value;
+  }
+  // Errors inside the merged object are reported at the composition.
+  const std::string pointer =
+      reader.has("composition") ? reader.pointer() + "/composition" : reader.pointer();
+  detail::read_composition(Reader(composition, pointer), service);
+
+  if (is_current) {
+    if (reader.has("status")) {
+      const Reader status = reader.at("status");
+      const auto parsed = parse_service_status(status.as_string());
+      if (!parsed) {
+        status.fail("is not a known status (Running, Stopped, Stopping, exited, Installing, "
+                    "Installed, Dead, Handing over, Awaiting handover, Downloading, paused, "
+                    "restarting, removing)");
+      }
+      service.status = *parsed;
+    }
+    service.container_id = reader.optional_string("containerId");
+    service.created_at = reader.has("createdAt") ? read_time(reader.at("createdAt")) : now - kDefaultAge;
+    service.exit_error = reader.string_or("exitErrorMessage", "");
+  }
+  return service;
+}
+
+Image read_image(const Reader& reader) {
+  reader.expect_object();
+  Image image;
+  image.name = reader.string_or("name", image.name);
+  image.app_id = reader.int_or("appId", image.app_id);
+  image.app_uuid = reader.string_or("appUuid", image.app_uuid);
+  image.service_name = reader.string_or("serviceName", image.service_name);
+  image.service_id = reader.int_or("serviceId", image.service_id);
+  image.image_id = reader.int_or("imageId", image.image_id);
+  image.release_id = reader.int_or("releaseId", image.release_id);
+  image.commit = reader.string_or("commit", image.commit);
+  image.docker_image_id = reader.optional_string("dockerImageId");
+  return image;
+}
+
+NetworkConfig read_network_config(const Reader& reader) {
+  reader.expect_object();
+  NetworkConfig config;
+  config.driver = reader.string_or("driver", config.driver);
+  if (reader.has("driver_opts")) config.driver_opts = reader.at("driver_opts").as_string_map();
+  if (reader.has("ipam")) {
+    const Reader ipam = reader.at("ipam");
+    ipam.expect_object();
+    config.ipam_driver = ipam.string_or("driver", config.ipam_driver);
+    if (ipam.has("options")) config.ipam_options = ipam.at("options").as_string_map();
+    if (ipam.has("config")) {
+      const Reader pools = ipam.at("config");
+      pools.expect_array();
+      for (std::size_t i = 0; i < pools.json().size(); ++i) {
+        const Reader pool = pools.at(i);
+        pool.expect_object();
+        IpamPool out;
+        out.subnet = pool.string_or("subnet", "");
+        out.gateway = pool.string_or("gateway", "");
+        out.ip_range = pool.string_or("ip_range", "");
+        if (pool.has("aux_addresses")) out.aux_addresses = pool.at("aux_addresses").as_string_map();
+        config.ipam_config.push_back(std::move(out));
+      }
+      std::sort(config.ipam_config.begin(), config.ipam_config.end());
+    }
+  }
+  config.internal = reader.bool_or("internal", false);
+  config.enable_ipv6 = reader.bool_or("enable_ipv6", false);
+  if (reader.has("labels")) config.labels = reader.at("labels").as_string_map();
+  config.config_only = reader.bool_or("config_only", false);
+  return config;
+}
+
+VolumeConfig read_volume_config(const Reader& reader) {
+  reader.expect_object();
+  VolumeConfig config;
+  config.driver = reader.string_or("driver", config.driver);
+  if (reader.has("driver_opts")) config.driver_opts = reader.at("driver_opts").as_string_map();
+  if (reader.has("labels")) config.labels = reader.at("labels").as_string_map();
+  return config;
+}
+
+template <typename Component, typename ReadConfig>
+Component read_component(const Reader& reader, const App& app, ReadConfig read_config) {
+  reader.expect_object();
+  Component component;
+  if (!reader.has("name")) reader.fail("needs a name");
+  component.name = reader.at("name").as_string();
+  if (component.name.empty()) reader.at("name").fail("must not be empty");
+  component.app_id = reader.int_or("appId", app.app_id);
+  component.app_uuid = reader.string_or("appUuid", app.app_uuid);
+  if (reader.has("config")) component.config = read_config(reader.at("config"));
+  return component;
+}
+
+void check_dependency_cycles(const Reader& services, const App& app) {
+  // Depth-first search over depends_on within the app; a cycle would keep
+  // every service in it waiting for the others forever.
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < app.services.size(); ++i) index[app.services[i].service_name] = i;
+  std::vector<int> mark(app.services.size(), 0);  // 0 new, 1 on stack, 2 done
+  std::function<bool(std::size_t)> visit = [&](std::size_t i) {
+    if (mark[i] == 1) return true;
+    if (mark[i] == 2) return false;
+    mark[i] = 1;
+    for (const std::string& dependency : app.services[i].depends_on) {
+      auto it = index.find(dependency);
+      if (it != index.end() && visit(it->second)) return true;
+    }
+    mark[i] = 2;
+    return false;
+  };
+  for (std::size_t i = 0; i < app.services.size(); ++i) {
+    if (visit(i)) {
+      services.at(i).fail("depends_on forms a cycle through service '" + app.services[i].service_name + "'");
+    }
+  }
+}
+
+App read_app(const Reader& reader, bool is_current, Seconds now) {
+  reader.expect_object();
+  App app;
+  app.app_id = reader.int_or("appId", app.app_id);
+  app.app_uuid = reader.string_or("appUuid", app.app_uuid);
+  app.name = reader.string_or("name", "");
+  app.is_host = reader.bool_or("isHost", false);
+  if (!is_current) app.is_rejected = reader.bool_or("isRejected", false);
+  app.commit = reader.optional_string("commit");
+  if (reader.has("releaseId")) app.release_id = reader.at("releaseId").as_int();
+  if (reader.has("services")) {
+    const Reader services = reader.at("services");
+    services.expect_array();
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < services.json().size(); ++i) {
+      app.services.push_back(read_service(services.at(i), is_current, now, &app));
+      const std::string& name = app.services.back().service_name;
+      // The engine may hold several containers of one service; a target
+      // names each service once.
+      if (!is_current && !names.insert(name).second) {
+        services.at(i).fail("service '" + name + "' appears twice in the target app");
+      }
+    }
+    if (!is_current) check_dependency_cycles(services, app);
+  }
+  if (reader.has("networks")) {
+    const Reader networks = reader.at("networks");
+    networks.expect_array();
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < networks.json().size(); ++i) {
+      app.networks.push_back(read_component<Network>(networks.at(i), app, read_network_config));
+      if (!is_current && !names.insert(app.networks.back().name).second) {
+        networks.at(i).fail("network '" + app.networks.back().name + "' appears twice in the target app");
+      }
+    }
+  }
+  if (reader.has("volumes")) {
+    const Reader volumes = reader.at("volumes");
+    volumes.expect_array();
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < volumes.json().size(); ++i) {
+      app.volumes.push_back(read_component<Volume>(volumes.at(i), app, read_volume_config));
+      if (!names.insert(app.volumes.back().name).second) {
+        volumes.at(i).fail("volume '" + app.volumes.back().name + "' appears twice in the app");
+      }
+    }
+  }
+  return app;
+}
+
+State read_state(const Reader& reader, bool is_current, Seconds now) {
+  reader.expect_object();
+  State state;
+  if (!reader.has("apps")) return state;
+  const Reader apps = reader.at("apps");
+  apps.expect_array();
+  std::set<AppId> ids;
+  for (std::size_t i = 0; i < apps.json().size(); ++i) {
+    state.apps.push_back(read_app(apps.at(i), is_current, now));
+    if (!ids.insert(state.apps.back().app_id).second) {
+      apps.at(i).fail("appId " + std::to_string(state.apps.back().app_id) + " appears twice");
+    }
+  }
+  return state;
+}
+
+Context read_context(const Reader& reader, Seconds now, const State& current) {
+  reader.expect_object();
+  Context context;
+  context.now = now;
+  context.boot_time = reader.has("bootTime") ? read_time(reader.at("bootTime")) : now - kDefaultAge;
+  if (reader.has("availableImages")) {
+    const Reader images = reader.at("availableImages");
+    images.expect_array();
+    for (std::size_t i = 0; i < images.json().size(); ++i) {
+      context.available_images.push_back(read_image(images.at(i)));
+    }
+  } else {  // absent: every image of a current container is available
+    for (const App& app : current.apps) {
+      for (const Service& service : app.services) {
+        context.available_images.push_back(image_of(service));
+      }
+    }
+  }
+  if (reader.has("downloading")) context.downloading = reader.at("downloading").as_strings();
+  if (reader.has("containerIds")) {
+    const Reader ids = reader.at("containerIds");
+    ids.expect_object();
+    for (const auto& [app_key, services] : ids.json().items()) {
+      const Reader app_reader = ids.at(app_key.c_str());
+      AppId app_id = 0;
+      try {
+        std::size_t used = 0;
+        app_id = std::stoll(app_key, &used);
+        if (used != app_key.size()) throw std::invalid_argument(app_key);
+      } catch (const std::exception&) {
+        app_reader.fail("keys of containerIds must be appIds");
+      }
+      context.container_ids[app_id] = app_reader.as_string_map();
+    }
+  } else {
+    for (const App& app : current.apps) {
+      for (const Service& service : app.services) {
+        if (service.container_id) context.container_ids[app.app_id][service.service_name] = *service.container_id;
+      }
+    }
+  }
+  if (reader.has("locksHeld")) {
+    const Reader locks = reader.at("locksHeld");
+    locks.expect_array();
+    for (std::size_t i = 0; i < locks.json().size(); ++i) context.locks_held.insert(locks.at(i).as_int());
+  }
+  context.has_leftover_locks = reader.bool_or("hasLeftoverLocks", false);
+  context.keep_volumes = reader.bool_or("keepVolumes", false);
+  context.keep_images = reader.bool_or("keepImages", false);
+  context.force = reader.bool_or("force", false);
+  context.reboot_breadcrumb_set = reader.bool_or("rebootBreadcrumbSet", false);
+  return context;
+}
+
+}  // namespace
+
+std::string ParseError::to_string() const {
+  return (pointer.empty() ? std::string("(document)") : pointer) + ": " + message;
+}
+
+Parsed<PlanRequest> parse_plan_request(const nlohmann::json& json) {
+  try {
+    const Reader root(json, "");
+    root.expect_object();
+    const nlohmann::json empty = nlohmann::json::object();
+    const Reader context = root.has("context") ? root.at("context") : Reader(empty, "/context");
+    context.expect_object();
+    const Seconds now = context.has("now") ? read_time(context.at("now")) : *parse_time(kDefaultNow);
+    PlanRequest request;
+    if (root.has("current")) request.current = read_state(root.at("current"), true, now);
+    if (root.has("target")) request.target = read_state(root.at("target"), false, now);
+    request.context = read_context(context, now, request.current);
+    return request;
+  } catch (const FieldError& error) {
+    return ParseError{error.pointer, error.message};
+  }
+}
+
+Parsed<PlanRequest> parse_plan_request_text(std::string_view text) {
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    return ParseError{"", std::string("not valid JSON: ") + error.what()};
+  }
+  return parse_plan_request(json);
+}
+
+Parsed<Service> service_from_json(const nlohmann::json& json, bool is_current, Seconds now) {
+  try {
+    return read_service(Reader(json, ""), is_current, now, nullptr);
+  } catch (const FieldError& error) {
+    return ParseError{error.pointer, error.message};
+  }
+}
+
+}  // namespace reconcile

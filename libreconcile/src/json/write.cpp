@@ -1,0 +1,183 @@
+// JSON output of the model and the steps (docs/plan-request.md).
+#include <type_traits>
+
+#include "reconcile/json.hpp"
+
+namespace reconcile {
+namespace {
+
+using nlohmann::json;
+
+json string_map(const std::map<std::string, std::string>& map) {
+  json out = json::object();
+  for (const auto& [key, value] : map) out[key] = value;
+  return out;
+}
+
+json service_json(const Service& service, bool is_current) {
+  json out = {
+      {"serviceName", service.service_name}, {"appId", service.app_id},
+      {"appUuid", service.app_uuid},         {"serviceId", service.service_id},
+      {"imageId", service.image_id},         {"releaseId", service.release_id},
+      {"commit", service.commit},            {"image", service.image},
+      {"composition", json::parse(service.composition)},
+  };
+  if (service.docker_image_id) out["dockerImageId"] = *service.docker_image_id;
+  if (is_current) {
+    out["status"] = to_string(service.status);
+    out["createdAt"] = format_time(service.created_at);
+    if (service.container_id) out["containerId"] = *service.container_id;
+    if (!service.exit_error.empty()) out["exitErrorMessage"] = service.exit_error;
+  }
+  return out;
+}
+
+json network_config_json(const NetworkConfig& config) {
+  json pools = json::array();
+  for (const IpamPool& pool : config.ipam_config) {
+    json item = json::object();
+    if (!pool.subnet.empty()) item["subnet"] = pool.subnet;
+    if (!pool.gateway.empty()) item["gateway"] = pool.gateway;
+    if (!pool.ip_range.empty()) item["ip_range"] = pool.ip_range;
+    if (!pool.aux_addresses.empty()) item["aux_addresses"] = string_map(pool.aux_addresses);
+    pools.push_back(std::move(item));
+  }
+  return {
+      {"driver", config.driver},
+      {"driver_opts", string_map(config.driver_opts)},
+      {"ipam", {{"driver", config.ipam_driver}, {"config", pools}, {"options", string_map(config.ipam_options)}}},
+      {"internal", config.internal},
+      {"enable_ipv6", config.enable_ipv6},
+      {"labels", string_map(config.labels)},
+      {"config_only", config.config_only},
+  };
+}
+
+json volume_config_json(const VolumeConfig& config) {
+  return {{"driver", config.driver},
+          {"driver_opts", string_map(config.driver_opts)},
+          {"labels", string_map(config.labels)}};
+}
+
+json state_json(const State& state, bool is_current) {
+  json apps = json::array();
+  for (const App& app : state.apps) {
+    json out = {{"appId", app.app_id}, {"appUuid", app.app_uuid}, {"isHost", app.is_host}};
+    if (!app.name.empty()) out["name"] = app.name;
+    if (!is_current) out["isRejected"] = app.is_rejected;
+    if (app.commit) out["commit"] = *app.commit;
+    if (app.release_id) out["releaseId"] = *app.release_id;
+    out["services"] = json::array();
+    for (const Service& service : app.services) out["services"].push_back(service_json(service, is_current));
+    out["networks"] = json::array();
+    for (const Network& network : app.networks) out["networks"].push_back(to_json(network));
+    out["volumes"] = json::array();
+    for (const Volume& volume : app.volumes) out["volumes"].push_back(to_json(volume));
+    apps.push_back(std::move(out));
+  }
+  return {{"apps", apps}};
+}
+
+}  // namespace
+
+json to_json(const Service& service) { return service_json(service, service.container_id.has_value()); }
+
+json to_json(const Image& image) {
+  json out = {{"name", image.name},           {"appId", image.app_id},
+              {"appUuid", image.app_uuid},    {"serviceName", image.service_name},
+              {"serviceId", image.service_id}, {"imageId", image.image_id},
+              {"releaseId", image.release_id}, {"commit", image.commit}};
+  if (image.docker_image_id) out["dockerImageId"] = *image.docker_image_id;
+  return out;
+}
+
+json to_json(const Network& network) {
+  return {{"name", network.name},
+          {"appId", network.app_id},
+          {"appUuid", network.app_uuid},
+          {"config", network_config_json(network.config)}};
+}
+
+json to_json(const Volume& volume) {
+  return {{"name", volume.name},
+          {"appId", volume.app_id},
+          {"appUuid", volume.app_uuid},
+          {"config", volume_config_json(volume.config)}};
+}
+
+json to_json(const App& app) { return state_json(State{{app}}, false)["apps"][0]; }
+json to_json(const State& state) { return state_json(state, false); }
+
+json to_json(const Context& context) {
+  json images = json::array();
+  for (const Image& image : context.available_images) images.push_back(to_json(image));
+  json ids = json::object();
+  for (const auto& [app_id, services] : context.container_ids) ids[std::to_string(app_id)] = string_map(services);
+  return {{"now", format_time(context.now)},
+          {"bootTime", format_time(context.boot_time)},
+          {"availableImages", images},
+          {"downloading", context.downloading},
+          {"containerIds", ids},
+          {"locksHeld", context.locks_held},
+          {"hasLeftoverLocks", context.has_leftover_locks},
+          {"keepVolumes", context.keep_volumes},
+          {"keepImages", context.keep_images},
+          {"force", context.force},
+          {"rebootBreadcrumbSet", context.reboot_breadcrumb_set}};
+}
+
+json to_json(const PlanRequest& request) {
+  return {{"current", state_json(request.current, true)},
+          {"target", state_json(request.target, false)},
+          {"context", to_json(request.context)}};
+}
+
+json to_json(const Step& step) {
+  json out = {{"action", action_name(step)}};
+  std::visit(
+      [&out](const auto& s) {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, Fetch>) {
+          out["image"] = to_json(s.image);
+          out["serviceName"] = s.service_name;
+        } else if constexpr (std::is_same_v<T, Kill> || std::is_same_v<T, Stop> ||
+                             std::is_same_v<T, Remove>) {
+          out["current"] = service_json(s.current, true);
+        } else if constexpr (std::is_same_v<T, Start>) {
+          out["target"] = service_json(s.target, false);
+        } else if constexpr (std::is_same_v<T, UpdateMetadata> || std::is_same_v<T, Restart> ||
+                             std::is_same_v<T, Handover>) {
+          out["current"] = service_json(s.current, true);
+          out["target"] = service_json(s.target, false);
+        } else if constexpr (std::is_same_v<T, RemoveImage> || std::is_same_v<T, SaveImage>) {
+          out["image"] = to_json(s.image);
+        } else if constexpr (std::is_same_v<T, CreateNetwork> || std::is_same_v<T, CreateVolume>) {
+          out["target"] = to_json(s.target);
+        } else if constexpr (std::is_same_v<T, RemoveNetwork> || std::is_same_v<T, RemoveVolume>) {
+          out["current"] = to_json(s.current);
+        } else if constexpr (std::is_same_v<T, TakeLock>) {
+          out["appId"] = s.app_id;
+          out["services"] = s.services;
+          out["force"] = s.force;
+        } else if constexpr (std::is_same_v<T, ReleaseLock>) {
+          out["appId"] = s.app_id;
+        } else if constexpr (std::is_same_v<T, UpdateCommit>) {
+          out["appId"] = s.app_id;
+          out["target"] = s.commit;
+        } else if constexpr (std::is_same_v<T, RequireReboot>) {
+          out["appId"] = s.app_id;
+          out["serviceName"] = s.service_name;
+        }
+        out["reason"] = s.reason;
+      },
+      step);
+  return out;
+}
+
+json to_json(const std::vector<Step>& steps) {
+  json list = json::array();
+  for (const Step& step : steps) list.push_back(to_json(step));
+  return {{"steps", list}};
+}
+
+}  // namespace reconcile

@@ -1,0 +1,184 @@
+#include "reconcile/model_engine.hpp"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace reconcile {
+namespace {
+
+App& app_for(State& state, AppId app_id, const std::string& app_uuid) {
+  for (App& app : state.apps) {
+    if (app.app_id == app_id) return app;
+  }
+  App app;
+  app.app_id = app_id;
+  app.app_uuid = app_uuid;
+  state.apps.push_back(std::move(app));
+  return state.apps.back();
+}
+
+App* find_app(State& state, AppId app_id) {
+  for (App& app : state.apps) {
+    if (app.app_id == app_id) return &app;
+  }
+  return nullptr;
+}
+
+// The container a step names: by container id when it has one, else by value.
+Service* find_container(State& state, const Service& wanted) {
+  App* app = find_app(state, wanted.app_id);
+  if (app == nullptr) return nullptr;
+  for (Service& service : app->services) {
+    if (wanted.container_id ? service.container_id == wanted.container_id : service == wanted) {
+      return &service;
+    }
+  }
+  return nullptr;
+}
+
+void erase_container(State& state, const Service& wanted) {
+  App* app = find_app(state, wanted.app_id);
+  Service* found = find_container(state, wanted);
+  if (app == nullptr || found == nullptr) return;
+  app->services.erase(app->services.begin() + (found - app->services.data()));
+}
+
+// A new container for a target service, created now. One that requires a
+// reboot is created but not started (it was created after the last boot).
+Service create_container(const Service& target, const Context& context) {
+  Service container = target;
+  container.container_id = "model-" + std::to_string(target.app_id) + "-" + target.service_name + "-" +
+                           target.commit + "-" + std::to_string(context.now);
+  container.created_at = context.now;
+  const bool starts = target.running && !target.requires_reboot;
+  container.running = starts;
+  container.status = starts ? ServiceStatus::Running : ServiceStatus::Installed;
+  return container;
+}
+
+void drop_empty_apps(State& state) {
+  std::erase_if(state.apps, [](const App& app) {
+    return app.services.empty() && app.networks.empty() && app.volumes.empty();
+  });
+}
+
+}  // namespace
+
+void apply(World& world, const Step& step) {
+  State& state = world.current;
+  Context& context = world.context;
+  std::visit(
+      [&](const auto& s) {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, Fetch> || std::is_same_v<T, SaveImage>) {
+          std::erase(context.downloading, s.image.name);
+          if (std::find(context.available_images.begin(), context.available_images.end(), s.image) ==
+              context.available_images.end()) {
+            context.available_images.push_back(s.image);
+          }
+        } else if constexpr (std::is_same_v<T, Kill> || std::is_same_v<T, Remove>) {
+          erase_container(state, s.current);
+        } else if constexpr (std::is_same_v<T, Stop>) {
+          if (Service* container = find_container(state, s.current)) {
+            container->running = false;
+            container->status = ServiceStatus::Exited;
+          }
+        } else if constexpr (std::is_same_v<T, Start>) {
+          App& app = app_for(state, s.target.app_id, s.target.app_uuid);
+          auto existing = std::find_if(app.services.begin(), app.services.end(), [&](const Service& c) {
+            return c.service_name == s.target.service_name &&
+                   (c.status == ServiceStatus::Installing || c.status == ServiceStatus::Installed ||
+                    c.status == ServiceStatus::Exited) &&
+                   c.config_key == s.target.config_key && c.commit == s.target.commit;
+          });
+          if (existing != app.services.end()) {
+            existing->running = s.target.running;
+            existing->status = s.target.running ? ServiceStatus::Running : ServiceStatus::Installed;
+            existing->exit_error.clear();
+          } else {
+            app.services.push_back(create_container(s.target, context));
+          }
+        } else if constexpr (std::is_same_v<T, UpdateMetadata>) {
+          if (Service* container = find_container(state, s.current)) {
+            container->commit = s.target.commit;
+            container->release_id = s.target.release_id;
+            container->image_id = s.target.image_id;
+            container->service_id = s.target.service_id;
+          }
+        } else if constexpr (std::is_same_v<T, Restart>) {
+          if (Service* container = find_container(state, s.current)) {
+            container->running = true;
+            container->status = ServiceStatus::Running;
+          }
+        } else if constexpr (std::is_same_v<T, Handover>) {
+          erase_container(state, s.current);
+          app_for(state, s.target.app_id, s.target.app_uuid)
+              .services.push_back(create_container(s.target, context));
+        } else if constexpr (std::is_same_v<T, RemoveImage>) {
+          std::erase(context.available_images, s.image);
+        } else if constexpr (std::is_same_v<T, CreateNetwork>) {
+          app_for(state, s.target.app_id, s.target.app_uuid).networks.push_back(s.target);
+        } else if constexpr (std::is_same_v<T, CreateVolume>) {
+          app_for(state, s.target.app_id, s.target.app_uuid).volumes.push_back(s.target);
+        } else if constexpr (std::is_same_v<T, RemoveNetwork>) {
+          if (App* app = find_app(state, s.current.app_id)) {
+            std::erase_if(app->networks, [&](const Network& n) { return n.name == s.current.name; });
+          }
+        } else if constexpr (std::is_same_v<T, RemoveVolume>) {
+          if (App* app = find_app(state, s.current.app_id)) {
+            std::erase_if(app->volumes, [&](const Volume& v) { return v.name == s.current.name; });
+          }
+        } else if constexpr (std::is_same_v<T, TakeLock>) {
+          context.locks_held.insert(s.app_id);
+        } else if constexpr (std::is_same_v<T, ReleaseLock>) {
+          context.locks_held.erase(s.app_id);
+          context.has_leftover_locks = false;
+        } else if constexpr (std::is_same_v<T, UpdateCommit>) {
+          if (App* app = find_app(state, s.app_id)) app->commit = s.commit;
+        } else if constexpr (std::is_same_v<T, RequireReboot>) {
+          context.reboot_breadcrumb_set = true;
+        }
+        // Noop and Cleanup change nothing the planner reads.
+      },
+      step);
+  drop_empty_apps(state);
+}
+
+void apply_batch(World& world, const std::vector<Step>& batch) {
+  for (const Step& step : batch) apply(world, step);
+  world.context.now += 1;
+}
+
+void finish_downloads(World& world, const State& target) {
+  for (const App& app : target.apps) {
+    for (const Service& service : app.services) {
+      if (std::find(world.context.downloading.begin(), world.context.downloading.end(), service.image) ==
+          world.context.downloading.end()) {
+        continue;
+      }
+      Image image = image_of(service);
+      image.docker_image_id.reset();
+      world.context.available_images.push_back(std::move(image));
+    }
+  }
+  world.context.downloading.clear();
+}
+
+void reboot(World& world) {
+  world.context.boot_time = world.context.now;
+  world.context.now += 1;
+  world.context.reboot_breadcrumb_set = false;
+  world.context.locks_held.clear();
+  for (App& app : world.current.apps) {
+    for (Service& service : app.services) {
+      // The engine restarts containers with a restart policy; the ones never
+      // started stay created.
+      if (service.status == ServiceStatus::Exited && service.restart != "no" && !service.restart.empty()) {
+        service.running = true;
+        service.status = ServiceStatus::Running;
+      }
+    }
+  }
+}
+
+}  // namespace reconcile

@@ -1,0 +1,386 @@
+#include "app_planner.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string_view>
+#include <unordered_set>
+
+#include "service_rules.hpp"
+
+namespace reconcile::detail {
+namespace {
+
+// A step, and whether it needs the app's update lock (kill, stop,
+// updateMetadata, and creating a container).
+struct Planned {
+  Step step;
+  bool needs_lock = false;
+};
+
+// Newest container first; the container id breaks ties so the order does not
+// depend on the input's.
+bool newer(const Service* a, const Service* b) {
+  if (a->created_at != b->created_at) return a->created_at > b->created_at;
+  return a->container_id.value_or("") < b->container_id.value_or("");
+}
+
+std::string quoted(std::string_view text) {
+  std::string out = "'";
+  out += text;
+  out += "'";
+  return out;
+}
+
+// Lock-needing steps of an app whose lock the supervisor does not hold yet
+// become one takeLock covering every service of the app, current and target.
+std::vector<Step> finish(std::vector<Planned> planned, const App& current, const App* target,
+                         const Context& context) {
+  const AppId app_id = current.app_id;
+  const bool any_lock = std::any_of(planned.begin(), planned.end(),
+                                    [](const Planned& p) { return p.needs_lock; });
+  std::vector<Step> steps;
+  steps.reserve(planned.size() + 2);
+  if (any_lock && !context.locks_held.contains(app_id)) {
+    std::set<std::string> names;
+    for (const Service& s : current.services) names.insert(s.service_name);
+    if (target != nullptr) {
+      for (const Service& s : target->services) names.insert(s.service_name);
+    }
+    for (Planned& p : planned) {
+      if (!p.needs_lock && std::holds_alternative<Remove>(p.step)) steps.push_back(std::move(p.step));
+    }
+    steps.emplace_back(TakeLock{app_id, {names.begin(), names.end()}, context.force,
+                                "services of the app must change and the supervisor holds no lock"});
+    for (Planned& p : planned) {
+      if (!p.needs_lock && !std::holds_alternative<Remove>(p.step)) steps.push_back(std::move(p.step));
+    }
+    return steps;
+  }
+  for (Planned& p : planned) steps.push_back(std::move(p.step));
+  return steps;
+}
+
+// Settled: record the release, then let user services take their locks again.
+void settle(std::vector<Step>& steps, AppId app_id, const App* current, const App* target,
+            const Context& context) {
+  if (!steps.empty()) return;
+  if (target != nullptr && target->commit && !target->is_rejected &&
+      (current == nullptr || current->commit != target->commit)) {
+    steps.emplace_back(UpdateCommit{app_id, *target->commit, "the app runs its target release"});
+  }
+  if (context.locks_held.contains(app_id) || context.has_leftover_locks) {
+    steps.emplace_back(ReleaseLock{app_id, "the app has settled"});
+  }
+}
+
+class AppUpdatePlanner {
+ public:
+  AppUpdatePlanner(const App& current, const App& target, const Context& context,
+                   const ImageIndex& images)
+      : current_(current),
+        target_(target),
+        context_(context),
+        images_(images),
+        components_(compare_components(current, &target)) {
+    for (const Service& service : current.services) {
+      if (service.status == ServiceStatus::Dead) {
+        dead_.push_back(&service);
+      } else if (service.status != ServiceStatus::Downloading) {  // not a container
+        slots_[service.service_name].containers.push_back(&service);
+      }
+    }
+    for (auto& [name, slot] : slots_) std::sort(slot.containers.begin(), slot.containers.end(), newer);
+    all_images_ready_ = true;
+    for (const Service& service : target.services) {
+      slots_[service.service_name].target = &service;
+      all_images_ready_ = all_images_ready_ && images_.on_engine(service);
+    }
+    for (const auto& [name, slot] : slots_) {
+      if (!needs_change(slot)) continue;
+      changing_.insert(name);
+      const Service* first = slot.containers.empty() ? nullptr : slot.containers.front();
+      const Service* strategy_of = slot.target != nullptr ? slot.target : first;
+      if (first != nullptr && is_running(*first) &&
+          (strategy_of->strategy == UpdateStrategy::KillThenDownload ||
+           strategy_of->strategy == UpdateStrategy::DeleteThenDownload)) {
+        kill_first_pending_ = true;
+      }
+    }
+  }
+
+  std::vector<Step> plan() {
+    std::sort(dead_.begin(), dead_.end(), newer);
+    for (const Service* service : dead_) {
+      add(Remove{*service, "the container is dead"}, false);
+    }
+    for (const auto& [name, slot] : slots_) plan_slot(slot);
+    plan_components();
+    std::vector<Step> steps = finish(std::move(planned_), current_, &target_, context_);
+    settle(steps, target_.app_id, &current_, &target_, context_);
+    return steps;
+  }
+
+ private:
+  struct Slot {
+    const Service* target = nullptr;
+    std::vector<const Service*> containers;  // live ones, newest first
+  };
+
+  void add(Step step, bool needs_lock) { planned_.push_back({std::move(step), needs_lock}); }
+  void wait(std::string reason) { add(Noop{std::move(reason)}, false); }
+
+  bool special_kill(const Service& current) const {
+    for (const auto& [name, options] : current.networks) {
+      if (components_.changing_networks.contains(name)) return true;
+    }
+    return std::any_of(current.named_volumes.begin(), current.named_volumes.end(),
+                       [&](const std::string& v) { return components_.changing_volumes.contains(v); });
+  }
+
+  bool needs_change(const Slot& slot) const {
+    if (slot.target == nullptr || slot.containers.empty()) return true;
+    const Service& current = *slot.containers.front();
+    const Service& target = *slot.target;
+    if (in_transition(current) || special_kill(current)) return true;
+    if (!same_config(current, target) || !same_release(current, target)) return true;
+    if (target.running && !is_running(current)) {
+      return never_started(current) || failed_on_userland_proxy(current);
+    }
+    return !target.running && is_running(current);
+  }
+
+  // A service may start once its dependencies have settled, the networks and
+  // volumes it uses exist, and (for a new container) every image of the
+  // release is on the device.
+  bool ready_to_start(const Service& target, bool require_images) const {
+    if (require_images && !all_images_ready_) return false;
+    for (const std::string& dependency : target.depends_on) {
+      auto slot = slots_.find(dependency);
+      if (slot != slots_.end() && slot->second.target != nullptr && changing_.contains(dependency)) {
+        return false;
+      }
+    }
+    for (const auto& [name, options] : target.networks) {
+      if (components_.pending_networks.contains(name)) return false;
+    }
+    return std::none_of(target.named_volumes.begin(), target.named_volumes.end(),
+                        [&](const std::string& v) { return components_.pending_volumes.contains(v); });
+  }
+
+  void plan_slot(const Slot& slot) {
+    if (slot.target == nullptr) {
+      for (const Service* container : slot.containers) plan_removed(*container);
+      return;
+    }
+    for (std::size_t i = 1; i < slot.containers.size(); ++i) {
+      const Service& extra = *slot.containers[i];
+      if (in_transition(extra)) {
+        wait("waiting for an older container of " + quoted(extra.service_name) + " to stop");
+      } else {
+        add(Kill{extra, "an older duplicate container of the service; the newest is kept"}, true);
+      }
+    }
+    if (slot.containers.empty()) {
+      plan_install(*slot.target);
+    } else {
+      plan_update(*slot.containers.front(), *slot.target);
+    }
+  }
+
+  void plan_removed(const Service& current) {
+    if (in_transition(current)) {
+      wait("waiting for " + quoted(current.service_name) + " to stop");
+    } else if ((current.strategy == UpdateStrategy::DownloadThenKill ||
+                current.strategy == UpdateStrategy::HandOver) &&
+               !all_images_ready_) {
+      wait("keeping removed service " + quoted(current.service_name) +
+           " until every image of the release is on the device");
+    } else {
+      add(Kill{current, "the service is not in the target release"}, true);
+    }
+  }
+
+  void fetch_or_wait(const Service& target, bool has_container) {
+    if (images_.downloading(target)) {
+      wait("waiting for image " + quoted(target.image) + " to download");
+    } else if (has_container && kill_first_pending_) {
+      wait("waiting for kill-then-download services to stop before downloading " +
+           quoted(target.image));
+    } else {
+      add(Fetch{image_of(target), target.service_name,
+                "image " + quoted(target.image) + " is not on the device"},
+          false);
+    }
+  }
+
+  void plan_install(const Service& target) {
+    if (images_.needs_download(target)) {
+      fetch_or_wait(target, false);
+    } else if (ready_to_start(target, true)) {
+      add(Start{target, "the service has no container"}, true);
+    } else {
+      wait("waiting for the dependencies, networks, volumes or images of " +
+           quoted(target.service_name) + " before starting it");
+    }
+  }
+
+  void plan_update(const Service& current, const Service& target) {
+    if (in_transition(current)) {
+      wait("waiting for " + quoted(current.service_name) + " to finish stopping");
+      return;
+    }
+    const bool needs_download = images_.needs_download(target);
+    if (needs_download && images_.downloading(target)) {
+      wait("waiting for image " + quoted(target.image) + " to download");
+      return;
+    }
+    const bool special = special_kill(current);
+    if (!special && same_config(current, target)) {
+      plan_same_config(current, target);
+      return;
+    }
+    switch (target.strategy) {
+      case UpdateStrategy::DownloadThenKill:
+        if (needs_download) {
+          fetch_or_wait(target, true);
+        } else if (all_images_ready_) {
+          add(Kill{current, special ? "a network or volume it uses must be recreated or removed"
+                                    : "its configuration changed (download-then-kill)"},
+              true);
+        } else {
+          wait("keeping " + quoted(current.service_name) +
+               " running until every image of the release is on the device");
+        }
+        break;
+      case UpdateStrategy::KillThenDownload:
+      case UpdateStrategy::DeleteThenDownload:
+        add(Kill{current, std::string("its configuration changed (") + to_string(target.strategy) + ")"},
+            true);
+        break;
+      case UpdateStrategy::HandOver:
+        if (needs_download) {
+          fetch_or_wait(target, true);
+        } else if (special && all_images_ready_) {
+          add(Kill{current, "a network or volume it uses must be recreated or removed"}, true);
+        } else if (ready_to_start(target, true)) {
+          add(Handover{current, target, "its configuration changed (hand-over)"}, false);
+        } else {
+          wait("waiting for the dependencies of " + quoted(target.service_name) + " before hand-over");
+        }
+        break;
+    }
+  }
+
+  void plan_same_config(const Service& current, const Service& target) {
+    if (!same_release(current, target)) {
+      if (target.strategy == UpdateStrategy::DownloadThenKill && !all_images_ready_) {
+        wait("waiting for every image of the release before renaming " + quoted(target.service_name));
+      } else {
+        add(UpdateMetadata{current, target, "same configuration in a new release"}, true);
+      }
+    } else if (target.running && !is_running(current) &&
+               (never_started(current) || failed_on_userland_proxy(current))) {
+      if (target.requires_reboot && current.created_at > context_.boot_time) {
+        if (!context_.reboot_breadcrumb_set) {
+          add(RequireReboot{target.app_id, target.service_name,
+                            "the service starts only after the next reboot"},
+              false);
+        }
+      } else if (ready_to_start(target, false)) {
+        add(Start{target, never_started(current) ? "the container was created but never started"
+                                                 : "the engine could not start it (userland proxy)"},
+            false);
+      } else {
+        wait("waiting for the dependencies of " + quoted(target.service_name) + " before starting it");
+      }
+    } else if (!target.running && is_running(current)) {
+      add(Stop{current, "the target says the service must not run"}, true);
+    }
+  }
+
+  bool any_container_uses(bool (*uses)(const Service&, const std::string&), const std::string& name) const {
+    return std::any_of(current_.services.begin(), current_.services.end(),
+                       [&](const Service& s) { return uses(s, name); });
+  }
+
+  void plan_components() {
+    for (const Volume& volume : components_.volumes_to_create) {
+      add(CreateVolume{volume, "the target declares the volume"}, false);
+    }
+    for (const Volume& volume : components_.volumes_to_remove) {
+      if (!any_container_uses(uses_volume, volume.name)) {
+        add(RemoveVolume{volume, "its configuration changed; it is created again next"}, false);
+      }
+    }
+    for (const Network& network : components_.networks_to_create) {
+      add(CreateNetwork{network, "the target declares the network"}, false);
+    }
+    for (const Network& network : components_.networks_to_remove) {
+      if (!any_container_uses(uses_network, network.name)) {
+        add(RemoveNetwork{network, "the network is duplicated, changed or no longer declared"}, false);
+      }
+    }
+  }
+
+  const App& current_;
+  const App& target_;
+  const Context& context_;
+  const ImageIndex& images_;
+  ComponentChanges components_;
+  std::map<std::string, Slot> slots_;
+  std::vector<const Service*> dead_;
+  std::unordered_set<std::string> changing_;
+  bool all_images_ready_ = true;
+  bool kill_first_pending_ = false;
+  std::vector<Planned> planned_;
+};
+
+}  // namespace
+
+std::vector<Step> plan_app_update(const App& current, const App& target, const Context& context,
+                                  const ImageIndex& images) {
+  if (target.is_rejected) {
+    std::vector<Step> steps;
+    settle(steps, target.app_id, &current, &target, context);
+    return steps;
+  }
+  return AppUpdatePlanner(current, target, context, images).plan();
+}
+
+std::vector<Step> plan_app_removal(const App& current, const Context& context) {
+  std::vector<const Service*> containers;
+  for (const Service& service : current.services) containers.push_back(&service);
+  std::sort(containers.begin(), containers.end(), newer);
+
+  std::vector<Planned> planned;
+  for (const Service* service : containers) {
+    if (service->status == ServiceStatus::Dead) {
+      planned.push_back({Remove{*service, "the container is dead"}, false});
+    } else if (in_transition(*service)) {
+      planned.push_back({Noop{"waiting for " + quoted(service->service_name) + " to stop"}, false});
+    } else {
+      planned.push_back({Kill{*service, "the app is not in the target"}, true});
+    }
+  }
+  if (containers.empty()) {
+    const ComponentChanges components = compare_components(current, nullptr);
+    for (const Network& network : components.networks_to_remove) {
+      planned.push_back({RemoveNetwork{network, "the app is not in the target"}, false});
+    }
+    if (!context.keep_volumes) {
+      std::set<Volume> volumes(current.volumes.begin(), current.volumes.end());
+      std::set<std::string> names;
+      for (const Volume& volume : volumes) {
+        if (names.insert(volume.name).second) {
+          planned.push_back({RemoveVolume{volume, "the app is not in the target"}, false});
+        }
+      }
+    }
+  }
+  std::vector<Step> steps = finish(std::move(planned), current, nullptr, context);
+  settle(steps, current.app_id, &current, nullptr, context);
+  return steps;
+}
+
+}  // namespace reconcile::detail

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds with warnings as
+# errors, runs every test (ctest), then runs the unit, conformance and
+# property tests again under AddressSanitizer and UBSan.
+#   scripts/test.sh            everything
+#   SKIP_SANITIZERS=1 scripts/test.sh   skip the sanitizer pass
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+shared=${RECONCILE_SHARED_DIR:-$root/../shared}
+
+scripts/install-deps.sh
+
+jobs=$(nproc)
+cmake -S . -B build -G Ninja -DRECONCILE_WERROR=ON -DRECONCILE_SHARED_DIR="$shared" >/dev/null
+cmake --build build -j "$jobs"
+status=0
+ctest --test-dir build --output-on-failure -j "$jobs" || status=1
+
+if [ -z "${SKIP_SANITIZERS:-}" ]; then
+  echo "== sanitizer build (ASan + UBSan)"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRECONCILE_WERROR=ON \
+    -DRECONCILE_SHARED_DIR="$shared" \
+    -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+    >/dev/null
+  cmake --build build-asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|conformance|property' \
+    -E 'installed_package_consumer' || status=1
+fi
+exit $status
