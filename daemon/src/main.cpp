@@ -13,6 +13,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  plan [--all] [--explain] [FILE]   plan the next steps for a plan request\n"
     "                                    (FILE or stdin; see docs/plan-request.md)\n"
+    "  compose                           answer compose conversion requests (stdin)\n"
     "  help                              show this text\n";
 
 }  // namespace
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   const std::string_view command = args[0];
   const std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);
   if (command == "plan") return supervisor::cmd_plan(rest);
+  if (command == "compose") return supervisor::cmd_compose(rest);
   std::fprintf(stderr, "supervisor: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()),
                command.data(), kUsage);
   return 2;

@@ -1,0 +1,2 @@
+# docker-compose normalization sources, added to the reconcile library.
+# (none yet)
