@@ -56,6 +56,24 @@ const char* to_string(UpdateStrategy strategy) {
   return "download-then-kill";
 }
 
+const ServiceConfig& Service::config() const {
+  static const ServiceConfig kDefault;  // immutable, so sharing it is safe
+  return config_ ? *config_ : kDefault;
+}
+
+void Service::set_config(ServiceConfig config) {
+  config_ = std::make_shared<const ServiceConfig>(std::move(config));
+}
+
+bool operator==(const Service& a, const Service& b) {
+  return a.service_name == b.service_name && a.app_id == b.app_id && a.app_uuid == b.app_uuid &&
+         a.service_id == b.service_id && a.image_id == b.image_id && a.release_id == b.release_id &&
+         a.commit == b.commit && a.image == b.image && a.running == b.running &&
+         a.status == b.status && a.container_id == b.container_id && a.created_at == b.created_at &&
+         a.exit_error == b.exit_error && a.docker_image_id == b.docker_image_id &&
+         (a.config_ == b.config_ || a.config() == b.config());
+}
+
 Image image_of(const Service& service) {
   Image image;
   image.name = service.image;

@@ -50,7 +50,7 @@ Service create_container(const Service& target, const Context& context) {
   container.container_id = "model-" + std::to_string(target.app_id) + "-" + target.service_name + "-" +
                            target.commit + "-" + std::to_string(context.now);
   container.created_at = context.now;
-  const bool starts = target.running && !target.requires_reboot;
+  const bool starts = target.running && !target.config().requires_reboot;
   container.running = starts;
   container.status = starts ? ServiceStatus::Running : ServiceStatus::Installed;
   return container;
@@ -89,7 +89,7 @@ void apply(World& world, const Step& step) {
             return c.service_name == s.target.service_name &&
                    (c.status == ServiceStatus::Installing || c.status == ServiceStatus::Installed ||
                     c.status == ServiceStatus::Exited) &&
-                   c.config_key == s.target.config_key && c.commit == s.target.commit;
+                   c.config().config_key == s.target.config().config_key && c.commit == s.target.commit;
           });
           if (existing != app.services.end()) {
             existing->running = s.target.running;
@@ -173,7 +173,7 @@ void reboot(World& world) {
     for (Service& service : app.services) {
       // The engine restarts containers with a restart policy; the ones never
       // started stay created.
-      if (service.status == ServiceStatus::Exited && service.restart != "no" && !service.restart.empty()) {
+      if (service.status == ServiceStatus::Exited && service.config().restart != "no" && !service.config().restart.empty()) {
         service.running = true;
         service.status = ServiceStatus::Running;
       }

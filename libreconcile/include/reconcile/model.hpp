@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -48,6 +49,28 @@ struct ServiceNetwork {
   friend bool operator==(const ServiceNetwork&, const ServiceNetwork&) = default;
 };
 
+// The compose-derived configuration of a service. Immutable once built and
+// shared between copies of a service: steps carry services by value, and
+// sharing keeps a plan over a thousand services cheap.
+struct ServiceConfig {
+  std::vector<std::string> depends_on;  // includes network_mode service:<x>
+  std::map<std::string, ServiceNetwork> networks;  // app network name -> options
+  std::string network_mode;                        // "" when unset
+  std::vector<std::string> named_volumes;          // app volumes it mounts
+  UpdateStrategy strategy = UpdateStrategy::DownloadThenKill;
+  bool requires_reboot = false;  // label io.balena.update.requires-reboot
+  std::string restart;           // compose `restart`, "" when unset
+  // The whole compose configuration as canonical JSON text (sorted keys),
+  // kept to be written back out in steps.
+  std::string composition = "{}";
+  // Canonical JSON of the configuration that decides recreate versus
+  // metadata update: `composition` without running, networks and depends_on,
+  // normalized. Equal keys mean equal configuration.
+  std::string config_key = "{}";
+
+  friend bool operator==(const ServiceConfig&, const ServiceConfig&) = default;
+};
+
 // A service: one container of an app. The same type holds a current
 // container (status, container_id, created_at are set) and a target service.
 struct Service {
@@ -59,24 +82,8 @@ struct Service {
   std::int64_t release_id = 1;
   std::string commit = "main-commit";
   std::string image = "test-image";  // image reference (name), as in the target
-
-  // The compose keys the planner reads, extracted from `composition`.
+  // Target: the service should run. Current: the container runs.
   bool running = true;
-  std::vector<std::string> depends_on;  // includes network_mode service:<x>
-  std::map<std::string, ServiceNetwork> networks;  // app network name -> options
-  std::string network_mode;                        // "" when unset
-  std::vector<std::string> named_volumes;          // app volumes it mounts
-  UpdateStrategy strategy = UpdateStrategy::DownloadThenKill;
-  bool requires_reboot = false;  // label io.balena.update.requires-reboot
-  std::string restart;           // compose `restart`, "" when unset
-
-  // The whole compose configuration as canonical JSON text (sorted keys),
-  // kept to be written back out in steps.
-  std::string composition = "{}";
-  // Canonical JSON of the configuration that decides recreate versus
-  // metadata update: `composition` without running, networks and depends_on,
-  // with order-insensitive arrays sorted. Equal keys mean equal config.
-  std::string config_key = "{}";
 
   // Current containers only.
   ServiceStatus status = ServiceStatus::Running;
@@ -87,7 +94,13 @@ struct Service {
   // service, of the image when the engine already has it.
   std::optional<std::string> docker_image_id;
 
-  friend bool operator==(const Service&, const Service&) = default;
+  [[nodiscard]] const ServiceConfig& config() const;
+  void set_config(ServiceConfig config);
+
+  friend bool operator==(const Service& a, const Service& b);
+
+ private:
+  std::shared_ptr<const ServiceConfig> config_;  // null: the default config
 };
 
 // An image the engine holds and the supervisor has a record of.

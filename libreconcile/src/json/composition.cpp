@@ -100,6 +100,7 @@ std::string make_config_key(nlohmann::json composition) {
 void read_composition(const Reader& composition, Service& service) {
   composition.expect_object();
   nlohmann::json canonical = composition.json();
+  ServiceConfig config;
 
   service.running = composition.bool_or("running", true);
   std::map<std::string, std::string> labels;
@@ -110,39 +111,40 @@ void read_composition(const Reader& composition, Service& service) {
   if (composition.has("environment")) {
     canonical["environment"] = map_to_object(composition.at("environment").as_string_map());
   }
-  service.depends_on.clear();
-  if (composition.has("depends_on")) service.depends_on = read_depends_on(composition.at("depends_on"));
-  service.network_mode = composition.string_or("network_mode", "");
+  config.depends_on.clear();
+  if (composition.has("depends_on")) config.depends_on = read_depends_on(composition.at("depends_on"));
+  config.network_mode = composition.string_or("network_mode", "");
   constexpr std::string_view kServicePrefix = "service:";
-  if (service.network_mode.starts_with(kServicePrefix)) {
-    service.depends_on.push_back(service.network_mode.substr(kServicePrefix.size()));
+  if (config.network_mode.starts_with(kServicePrefix)) {
+    config.depends_on.push_back(config.network_mode.substr(kServicePrefix.size()));
   }
-  std::sort(service.depends_on.begin(), service.depends_on.end());
-  service.depends_on.erase(std::unique(service.depends_on.begin(), service.depends_on.end()),
-                           service.depends_on.end());
+  std::sort(config.depends_on.begin(), config.depends_on.end());
+  config.depends_on.erase(std::unique(config.depends_on.begin(), config.depends_on.end()),
+                           config.depends_on.end());
 
-  service.networks.clear();
-  if (composition.has("networks")) service.networks = read_networks(composition.at("networks"));
+  config.networks.clear();
+  if (composition.has("networks")) config.networks = read_networks(composition.at("networks"));
   // A service on no named network joins the app's default one, unless it
   // uses another network mode (host, none, service:..., container:...).
-  if (service.networks.empty() && (service.network_mode.empty() || service.network_mode == "bridge")) {
-    service.networks["default"] = {};
+  if (config.networks.empty() && (config.network_mode.empty() || config.network_mode == "bridge")) {
+    config.networks["default"] = {};
   }
-  service.named_volumes.clear();
-  if (composition.has("volumes")) service.named_volumes = read_named_volumes(composition.at("volumes"));
+  config.named_volumes.clear();
+  if (composition.has("volumes")) config.named_volumes = read_named_volumes(composition.at("volumes"));
 
   auto label = [&](const char* balena, const char* legacy) -> std::string {
     if (auto it = labels.find(balena); it != labels.end()) return it->second;
     if (auto it = labels.find(legacy); it != labels.end()) return it->second;
     return "";
   };
-  service.strategy = parse_update_strategy(label("io.balena.update.strategy", "io.resin.update.strategy"));
-  service.requires_reboot =
+  config.strategy = parse_update_strategy(label("io.balena.update.strategy", "io.resin.update.strategy"));
+  config.requires_reboot =
       truthy(label("io.balena.update.requires-reboot", "io.resin.update.requires-reboot"));
-  service.restart = composition.string_or("restart", "");
+  config.restart = composition.string_or("restart", "");
 
-  service.composition = canonical.dump();
-  service.config_key = make_config_key(std::move(canonical));
+  config.composition = canonical.dump();
+  config.config_key = make_config_key(std::move(canonical));
+  service.set_config(std::move(config));
 }
 
 }  // namespace reconcile::detail

@@ -161,7 +161,7 @@ void check_dependency_cycles(const Reader& services, const App& app) {
     if (mark[i] == 1) return true;
     if (mark[i] == 2) return false;
     mark[i] = 1;
-    for (const std::string& dependency : app.services[i].depends_on) {
+    for (const std::string& dependency : app.services[i].config().depends_on) {
       auto it = index.find(dependency);
       if (it != index.end() && visit(it->second)) return true;
     }

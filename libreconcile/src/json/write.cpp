@@ -20,7 +20,7 @@ json service_json(const Service& service, bool is_current) {
       {"appUuid", service.app_uuid},         {"serviceId", service.service_id},
       {"imageId", service.image_id},         {"releaseId", service.release_id},
       {"commit", service.commit},            {"image", service.image},
-      {"composition", json::parse(service.composition)},
+      {"composition", json::parse(service.config().composition)},
   };
   if (service.docker_image_id) out["dockerImageId"] = *service.docker_image_id;
   if (is_current) {

@@ -4,19 +4,13 @@
 #include <map>
 #include <set>
 #include <string_view>
-#include <unordered_set>
 
+#include "fast_hash.hpp"
+#include "flat_set.hpp"
 #include "service_rules.hpp"
 
 namespace reconcile::detail {
 namespace {
-
-// A step, and whether it needs the app's update lock (kill, stop,
-// updateMetadata, and creating a container).
-struct Planned {
-  Step step;
-  bool needs_lock = false;
-};
 
 // Newest container first; the container id breaks ties so the order does not
 // depend on the input's.
@@ -32,53 +26,71 @@ std::string quoted(std::string_view text) {
   return out;
 }
 
-// Lock-needing steps of an app whose lock the supervisor does not hold yet
-// become one takeLock covering every service of the app, current and target.
-std::vector<Step> finish(std::vector<Planned> planned, const App& current, const App* target,
-                         const Context& context) {
-  const AppId app_id = current.app_id;
-  const bool any_lock = std::any_of(planned.begin(), planned.end(),
-                                    [](const Planned& p) { return p.needs_lock; });
-  std::vector<Step> steps;
-  steps.reserve(planned.size() + 2);
-  if (any_lock && !context.locks_held.contains(app_id)) {
-    std::set<std::string> names;
-    for (const Service& s : current.services) names.insert(s.service_name);
-    if (target != nullptr) {
-      for (const Service& s : target->services) names.insert(s.service_name);
-    }
-    for (Planned& p : planned) {
-      if (!p.needs_lock && std::holds_alternative<Remove>(p.step)) steps.push_back(std::move(p.step));
-    }
-    steps.emplace_back(TakeLock{app_id, {names.begin(), names.end()}, context.force,
-                                "services of the app must change and the supervisor holds no lock"});
-    for (Planned& p : planned) {
-      if (!p.needs_lock && !std::holds_alternative<Remove>(p.step)) steps.push_back(std::move(p.step));
-    }
-    return steps;
-  }
-  for (Planned& p : planned) steps.push_back(std::move(p.step));
-  return steps;
-}
+// The steps of one app, appended to the batch as they are planned, with
+// whether each needs the app's update lock (kill, stop, updateMetadata, and
+// creating a container).
+class AppSteps {
+ public:
+  explicit AppSteps(std::vector<Step>& out) : out_(out), first_(out.size()) {}
 
-// Settled: record the release, then let user services take their locks again.
-void settle(std::vector<Step>& steps, AppId app_id, const App* current, const App* target,
-            const Context& context) {
-  if (!steps.empty()) return;
-  if (target != nullptr && target->commit && !target->is_rejected &&
-      (current == nullptr || current->commit != target->commit)) {
-    steps.emplace_back(UpdateCommit{app_id, *target->commit, "the app runs its target release"});
+  void add(Step step, bool needs_lock) {
+    out_.push_back(std::move(step));
+    needs_lock_.push_back(needs_lock);
   }
-  if (context.locks_held.contains(app_id) || context.has_leftover_locks) {
-    steps.emplace_back(ReleaseLock{app_id, "the app has settled"});
+
+  // Lock-needing steps of an app whose lock the supervisor does not hold yet
+  // become one takeLock covering every service of the app, current and
+  // target; a settled app records its release and releases its lock.
+  void finish(const App& current, const App* target, const Context& context) {
+    const AppId app_id = current.app_id;
+    const bool any_lock = std::find(needs_lock_.begin(), needs_lock_.end(), true) != needs_lock_.end();
+    if (any_lock && !context.locks_held.contains(app_id)) {
+      std::set<std::string> names;
+      for (const Service& s : current.services) names.insert(s.service_name);
+      if (target != nullptr) {
+        for (const Service& s : target->services) names.insert(s.service_name);
+      }
+      // Keep the steps that need no lock, dead-container removals first.
+      std::vector<Step> kept;
+      for (int pass = 0; pass < 2; ++pass) {
+        for (std::size_t i = 0; i < needs_lock_.size(); ++i) {
+          Step& step = out_[first_ + i];
+          if (!needs_lock_[i] && std::holds_alternative<Remove>(step) == (pass == 0)) {
+            kept.push_back(std::move(step));
+          }
+        }
+        if (pass == 0) {
+          kept.emplace_back(TakeLock{app_id, {names.begin(), names.end()}, context.force,
+                                     "services of the app must change and the supervisor holds no lock"});
+        }
+      }
+      out_.resize(first_);
+      for (Step& step : kept) out_.push_back(std::move(step));
+      return;
+    }
+    if (out_.size() != first_) return;
+
+    // Settled: record the release, then let user services take their locks again.
+    if (target != nullptr && target->commit && !target->is_rejected && current.commit != target->commit) {
+      out_.emplace_back(UpdateCommit{app_id, *target->commit, "the app runs its target release"});
+    }
+    if (context.locks_held.contains(app_id) || context.has_leftover_locks) {
+      out_.emplace_back(ReleaseLock{app_id, "the app has settled"});
+    }
   }
-}
+
+ private:
+  std::vector<Step>& out_;
+  std::size_t first_;
+  std::vector<bool> needs_lock_;
+};
 
 class AppUpdatePlanner {
  public:
   AppUpdatePlanner(const App& current, const App& target, const Context& context,
-                   const ImageIndex& images)
-      : current_(current),
+                   const ImageIndex& images, std::vector<Step>& out)
+      : steps_(out),
+        current_(current),
         target_(target),
         context_(context),
         images_(images),
@@ -102,23 +114,21 @@ class AppUpdatePlanner {
       const Service* first = slot.containers.empty() ? nullptr : slot.containers.front();
       const Service* strategy_of = slot.target != nullptr ? slot.target : first;
       if (first != nullptr && is_running(*first) &&
-          (strategy_of->strategy == UpdateStrategy::KillThenDownload ||
-           strategy_of->strategy == UpdateStrategy::DeleteThenDownload)) {
+          (strategy_of->config().strategy == UpdateStrategy::KillThenDownload ||
+           strategy_of->config().strategy == UpdateStrategy::DeleteThenDownload)) {
         kill_first_pending_ = true;
       }
     }
   }
 
-  std::vector<Step> plan() {
+  void plan() {
     std::sort(dead_.begin(), dead_.end(), newer);
     for (const Service* service : dead_) {
       add(Remove{*service, "the container is dead"}, false);
     }
     for (const auto& [name, slot] : slots_) plan_slot(slot);
     plan_components();
-    std::vector<Step> steps = finish(std::move(planned_), current_, &target_, context_);
-    settle(steps, target_.app_id, &current_, &target_, context_);
-    return steps;
+    steps_.finish(current_, &target_, context_);
   }
 
  private:
@@ -127,14 +137,14 @@ class AppUpdatePlanner {
     std::vector<const Service*> containers;  // live ones, newest first
   };
 
-  void add(Step step, bool needs_lock) { planned_.push_back({std::move(step), needs_lock}); }
+  void add(Step step, bool needs_lock) { steps_.add(std::move(step), needs_lock); }
   void wait(std::string reason) { add(Noop{std::move(reason)}, false); }
 
   bool special_kill(const Service& current) const {
-    for (const auto& [name, options] : current.networks) {
+    for (const auto& [name, options] : current.config().networks) {
       if (components_.changing_networks.contains(name)) return true;
     }
-    return std::any_of(current.named_volumes.begin(), current.named_volumes.end(),
+    return std::any_of(current.config().named_volumes.begin(), current.config().named_volumes.end(),
                        [&](const std::string& v) { return components_.changing_volumes.contains(v); });
   }
 
@@ -155,16 +165,16 @@ class AppUpdatePlanner {
   // release is on the device.
   bool ready_to_start(const Service& target, bool require_images) const {
     if (require_images && !all_images_ready_) return false;
-    for (const std::string& dependency : target.depends_on) {
+    for (const std::string& dependency : target.config().depends_on) {
       auto slot = slots_.find(dependency);
       if (slot != slots_.end() && slot->second.target != nullptr && changing_.contains(dependency)) {
         return false;
       }
     }
-    for (const auto& [name, options] : target.networks) {
+    for (const auto& [name, options] : target.config().networks) {
       if (components_.pending_networks.contains(name)) return false;
     }
-    return std::none_of(target.named_volumes.begin(), target.named_volumes.end(),
+    return std::none_of(target.config().named_volumes.begin(), target.config().named_volumes.end(),
                         [&](const std::string& v) { return components_.pending_volumes.contains(v); });
   }
 
@@ -191,8 +201,8 @@ class AppUpdatePlanner {
   void plan_removed(const Service& current) {
     if (in_transition(current)) {
       wait("waiting for " + quoted(current.service_name) + " to stop");
-    } else if ((current.strategy == UpdateStrategy::DownloadThenKill ||
-                current.strategy == UpdateStrategy::HandOver) &&
+    } else if ((current.config().strategy == UpdateStrategy::DownloadThenKill ||
+                current.config().strategy == UpdateStrategy::HandOver) &&
                !all_images_ready_) {
       wait("keeping removed service " + quoted(current.service_name) +
            " until every image of the release is on the device");
@@ -240,7 +250,7 @@ class AppUpdatePlanner {
       plan_same_config(current, target);
       return;
     }
-    switch (target.strategy) {
+    switch (target.config().strategy) {
       case UpdateStrategy::DownloadThenKill:
         if (needs_download) {
           fetch_or_wait(target, true);
@@ -255,7 +265,9 @@ class AppUpdatePlanner {
         break;
       case UpdateStrategy::KillThenDownload:
       case UpdateStrategy::DeleteThenDownload:
-        add(Kill{current, std::string("its configuration changed (") + to_string(target.strategy) + ")"},
+        add(Kill{current, target.config().strategy == UpdateStrategy::KillThenDownload
+                              ? "its configuration changed (kill-then-download)"
+                              : "its configuration changed (delete-then-download)"},
             true);
         break;
       case UpdateStrategy::HandOver:
@@ -274,14 +286,14 @@ class AppUpdatePlanner {
 
   void plan_same_config(const Service& current, const Service& target) {
     if (!same_release(current, target)) {
-      if (target.strategy == UpdateStrategy::DownloadThenKill && !all_images_ready_) {
+      if (target.config().strategy == UpdateStrategy::DownloadThenKill && !all_images_ready_) {
         wait("waiting for every image of the release before renaming " + quoted(target.service_name));
       } else {
         add(UpdateMetadata{current, target, "same configuration in a new release"}, true);
       }
     } else if (target.running && !is_running(current) &&
                (never_started(current) || failed_on_userland_proxy(current))) {
-      if (target.requires_reboot && current.created_at > context_.boot_time) {
+      if (target.config().requires_reboot && current.created_at > context_.boot_time) {
         if (!context_.reboot_breadcrumb_set) {
           add(RequireReboot{target.app_id, target.service_name,
                             "the service starts only after the next reboot"},
@@ -323,64 +335,61 @@ class AppUpdatePlanner {
     }
   }
 
+  AppSteps steps_;
   const App& current_;
   const App& target_;
   const Context& context_;
   const ImageIndex& images_;
   ComponentChanges components_;
-  std::map<std::string, Slot> slots_;
+  std::map<std::string_view, Slot> slots_;
   std::vector<const Service*> dead_;
-  std::unordered_set<std::string> changing_;
+  FlatSet<std::string_view, FastHash> changing_;
   bool all_images_ready_ = true;
   bool kill_first_pending_ = false;
-  std::vector<Planned> planned_;
 };
 
 }  // namespace
 
-std::vector<Step> plan_app_update(const App& current, const App& target, const Context& context,
-                                  const ImageIndex& images) {
-  if (target.is_rejected) {
-    std::vector<Step> steps;
-    settle(steps, target.app_id, &current, &target, context);
-    return steps;
+void plan_app_update(const App& current, const App& target, const Context& context,
+                     const ImageIndex& images, std::vector<Step>& out) {
+  if (target.is_rejected) {  // never moved towards its target; only settled
+    AppSteps(out).finish(current, &target, context);
+    return;
   }
-  return AppUpdatePlanner(current, target, context, images).plan();
+  AppUpdatePlanner(current, target, context, images, out).plan();
 }
 
-std::vector<Step> plan_app_removal(const App& current, const Context& context) {
+void plan_app_removal(const App& current, const Context& context, std::vector<Step>& out) {
   std::vector<const Service*> containers;
   for (const Service& service : current.services) containers.push_back(&service);
   std::sort(containers.begin(), containers.end(), newer);
 
-  std::vector<Planned> planned;
+  AppSteps steps(out);
   for (const Service* service : containers) {
     if (service->status == ServiceStatus::Dead) {
-      planned.push_back({Remove{*service, "the container is dead"}, false});
+      steps.add(Remove{*service, "the container is dead"}, false);
     } else if (in_transition(*service)) {
-      planned.push_back({Noop{"waiting for " + quoted(service->service_name) + " to stop"}, false});
+      steps.add(Noop{"waiting for " + quoted(service->service_name) + " to stop"}, false);
     } else {
-      planned.push_back({Kill{*service, "the app is not in the target"}, true});
+      steps.add(Kill{*service, "the app is not in the target"}, true);
     }
   }
   if (containers.empty()) {
     const ComponentChanges components = compare_components(current, nullptr);
     for (const Network& network : components.networks_to_remove) {
-      planned.push_back({RemoveNetwork{network, "the app is not in the target"}, false});
+      steps.add(RemoveNetwork{network, "the app is not in the target"}, false);
     }
     if (!context.keep_volumes) {
       std::set<Volume> volumes(current.volumes.begin(), current.volumes.end());
       std::set<std::string> names;
       for (const Volume& volume : volumes) {
         if (names.insert(volume.name).second) {
-          planned.push_back({RemoveVolume{volume, "the app is not in the target"}, false});
+          steps.add(RemoveVolume{volume, "the app is not in the target"}, false);
         }
       }
     }
   }
-  std::vector<Step> steps = finish(std::move(planned), current, nullptr, context);
-  settle(steps, current.app_id, &current, nullptr, context);
-  return steps;
+  steps.finish(current, nullptr, context);
 }
 
 }  // namespace reconcile::detail

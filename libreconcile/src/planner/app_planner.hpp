@@ -10,12 +10,14 @@
 
 namespace reconcile::detail {
 
+// Both append the app's steps to `out`.
+
 // `current` may be an empty app (the target app is new on the device).
-[[nodiscard]] std::vector<Step> plan_app_update(const App& current, const App& target,
-                                                const Context& context, const ImageIndex& images);
+void plan_app_update(const App& current, const App& target, const Context& context,
+                     const ImageIndex& images, std::vector<Step>& out);
 
 // The app is in no target: lock, kill every container, then remove its
 // networks and (unless keepVolumes) its volumes, then release the lock.
-[[nodiscard]] std::vector<Step> plan_app_removal(const App& current, const Context& context);
+void plan_app_removal(const App& current, const Context& context, std::vector<Step>& out);
 
 }  // namespace reconcile::detail

@@ -19,7 +19,7 @@ std::map<std::string, std::string> user_labels(std::map<std::string, std::string
   return labels;
 }
 
-bool uses_host_network(const Service& service) { return service.network_mode == "host"; }
+bool uses_host_network(const Service& service) { return service.config().network_mode == "host"; }
 
 }  // namespace
 

@@ -7,30 +7,36 @@
 namespace reconcile::detail {
 namespace {
 
-// Identity of an image record: everything but the engine's id.
-std::string record_key(const Image& image) {
-  std::string key;
-  key.reserve(image.name.size() + image.app_uuid.size() + image.service_name.size() +
-              image.commit.size() + 64);
-  for (const std::string* part : {&image.name, &image.app_uuid, &image.service_name, &image.commit}) {
-    key += *part;
-    key += '\x1f';
-  }
-  for (std::int64_t number : {image.app_id, image.service_id, image.image_id, image.release_id}) {
-    key += std::to_string(number);
-    key += '\x1f';
-  }
-  return key;
+ImageIndex::RecordKey key_of(const Image& image) {
+  return {image.name,     image.app_uuid,   image.service_name, image.commit,
+          image.app_id,   image.service_id, image.image_id,     image.release_id};
+}
+
+ImageIndex::RecordKey key_of(const Service& service) {
+  return {service.image,  service.app_uuid,   service.service_name, service.commit,
+          service.app_id, service.service_id, service.image_id,     service.release_id};
 }
 
 }  // namespace
 
-ImageIndex::ImageIndex(const Context& context) {
-  names_.reserve(context.available_images.size());
-  records_.reserve(context.available_images.size());
+std::size_t ImageIndex::RecordKeyHash::operator()(const RecordKey& key) const noexcept {
+  std::size_t hash = FastHash{}(key.name);
+  const auto mix = [&hash](std::size_t value) { hash ^= value + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2); };
+  mix(FastHash{}(key.service_name));
+  mix(FastHash{}(key.commit));
+  mix(static_cast<std::size_t>(key.app_id));
+  mix(static_cast<std::size_t>(key.image_id));
+  mix(static_cast<std::size_t>(key.release_id));
+  return hash;
+}
+
+ImageIndex::ImageIndex(const Context& context)
+    : names_(context.available_images.size()),
+      downloading_(context.downloading.size()),
+      records_(context.available_images.size()) {
   for (const Image& image : context.available_images) {
     names_.insert(image.name);
-    records_.insert(record_key(image));
+    records_.insert(key_of(image));
   }
   for (const std::string& name : context.downloading) downloading_.insert(name);
 }
@@ -43,7 +49,7 @@ bool ImageIndex::downloading(const Service& target) const {
   return downloading_.contains(target.image);
 }
 
-bool ImageIndex::recorded(const Image& image) const { return records_.contains(record_key(image)); }
+bool ImageIndex::recorded(const Service& service) const { return records_.contains(key_of(service)); }
 
 std::vector<Step> image_steps(const State& current, const State& target, const Context& context,
                               const ImageIndex& images) {
@@ -54,9 +60,7 @@ std::vector<Step> image_steps(const State& current, const State& target, const C
   for (const App& app : target.apps) {
     if (app.is_rejected) continue;
     for (const Service& service : app.services) {
-      if (!images.on_engine(service)) continue;
-      Image image = image_of(service);
-      if (!images.recorded(image)) to_save.insert(std::move(image));
+      if (images.on_engine(service) && !images.recorded(service)) to_save.insert(image_of(service));
     }
   }
   for (const Image& image : to_save) {
@@ -68,8 +72,12 @@ std::vector<Step> image_steps(const State& current, const State& target, const C
   // (rejected ones included) names, nor the delta source of a pending
   // download (same app and service), unless that service is
   // delete-then-download, which gives up its old image before the pull.
-  std::unordered_set<std::string_view> in_use_names;
-  std::unordered_set<std::string_view> in_use_ids;
+  std::size_t services = 0;
+  for (const State* state : {&current, &target}) {
+    for (const App& app : state->apps) services += app.services.size();
+  }
+  FlatSet<std::string_view, FastHash> in_use_names(2 * services);
+  FlatSet<std::string_view, FastHash> in_use_ids(2 * services);
   std::set<std::pair<AppId, std::string_view>> delta_sources;
   for (const App& app : current.apps) {
     for (const Service& service : app.services) {
@@ -81,7 +89,7 @@ std::vector<Step> image_steps(const State& current, const State& target, const C
     for (const Service& service : app.services) {
       in_use_names.insert(service.image);
       if (!app.is_rejected && images.needs_download(service) &&
-          service.strategy != UpdateStrategy::DeleteThenDownload) {
+          service.config().strategy != UpdateStrategy::DeleteThenDownload) {
         delta_sources.emplace(service.app_id, service.service_name);
       }
     }

@@ -4,10 +4,11 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "reconcile/model.hpp"
+#include "fast_hash.hpp"
+#include "flat_set.hpp"
 #include "reconcile/step.hpp"
 
 namespace reconcile::detail {
@@ -22,13 +23,25 @@ class ImageIndex {
   [[nodiscard]] bool needs_download(const Service& target) const { return !on_engine(target); }
   [[nodiscard]] bool downloading(const Service& target) const;
   [[nodiscard]] bool any_downloading() const { return !downloading_.empty(); }
-  // A record with exactly this metadata exists.
-  [[nodiscard]] bool recorded(const Image& image) const;
+  // A record with exactly the metadata of the service's image exists.
+  [[nodiscard]] bool recorded(const Service& service) const;
+
+  // Identity of an image record: everything but the engine's id. Views into
+  // the context's strings, so building the index copies no string.
+  struct RecordKey {
+    std::string_view name, app_uuid, service_name, commit;
+    AppId app_id = 0;
+    std::int64_t service_id = 0, image_id = 0, release_id = 0;
+    friend bool operator==(const RecordKey&, const RecordKey&) = default;
+  };
+  struct RecordKeyHash {
+    std::size_t operator()(const RecordKey& key) const noexcept;
+  };
 
  private:
-  std::unordered_set<std::string_view> names_;
-  std::unordered_set<std::string_view> downloading_;
-  std::unordered_set<std::string> records_;
+  FlatSet<std::string_view, FastHash> names_;
+  FlatSet<std::string_view, FastHash> downloading_;
+  FlatSet<RecordKey, RecordKeyHash> records_;
 };
 
 // The image tier, planned only while nothing downloads: record target images

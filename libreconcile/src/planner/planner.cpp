@@ -29,19 +29,22 @@ std::vector<Step> next_steps(const State& current, const State& target, const Co
   for (const App& app : target.apps) apps[app.app_id].target = &app;
 
   std::vector<Step> steps;
+  std::size_t services = 0;
+  for (const State* state : {&current, &target}) {
+    for (const App& app : state->apps) services += app.services.size();
+  }
+  steps.reserve(services + 2 * apps.size());
   for (const auto& [app_id, pair] : apps) {
-    std::vector<Step> app_steps;
     if (pair.target == nullptr) {
-      app_steps = detail::plan_app_removal(*pair.current, context);
+      detail::plan_app_removal(*pair.current, context, steps);
     } else if (pair.current == nullptr) {
       App empty;
       empty.app_id = pair.target->app_id;
       empty.app_uuid = pair.target->app_uuid;
-      app_steps = detail::plan_app_update(empty, *pair.target, context, images);
+      detail::plan_app_update(empty, *pair.target, context, images, steps);
     } else {
-      app_steps = detail::plan_app_update(*pair.current, *pair.target, context, images);
+      detail::plan_app_update(*pair.current, *pair.target, context, images, steps);
     }
-    for (Step& step : app_steps) steps.push_back(std::move(step));
   }
 
   for (AppId app_id : context.locks_held) {

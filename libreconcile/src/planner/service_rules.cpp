@@ -25,9 +25,9 @@ bool network_options_met(const ServiceNetwork& have, const ServiceNetwork& want)
 }
 
 bool same_networks(const Service& current, const Service& target) {
-  if (current.networks.size() != target.networks.size()) return false;
-  auto want = target.networks.begin();
-  for (const auto& [name, have] : current.networks) {
+  if (current.config().networks.size() != target.config().networks.size()) return false;
+  auto want = target.config().networks.begin();
+  for (const auto& [name, have] : current.config().networks) {
     if (name != want->first || !network_options_met(have, want->second)) return false;
     ++want;
   }
@@ -73,7 +73,7 @@ bool failed_on_userland_proxy(const Service& current) {
 }
 
 bool same_config(const Service& current, const Service& target) {
-  return current.config_key == target.config_key && same_image(current, target) &&
+  return current.config().config_key == target.config().config_key && same_image(current, target) &&
          same_networks(current, target);
 }
 
@@ -83,12 +83,12 @@ bool same_release(const Service& current, const Service& target) {
 }
 
 bool uses_network(const Service& service, const std::string& name) {
-  return service.networks.contains(name);
+  return service.config().networks.contains(name);
 }
 
 bool uses_volume(const Service& service, const std::string& name) {
-  return std::find(service.named_volumes.begin(), service.named_volumes.end(), name) !=
-         service.named_volumes.end();
+  return std::find(service.config().named_volumes.begin(), service.config().named_volumes.end(), name) !=
+         service.config().named_volumes.end();
 }
 
 }  // namespace reconcile::detail
