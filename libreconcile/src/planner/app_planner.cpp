@@ -111,11 +111,13 @@ class AppUpdatePlanner {
     for (const auto& [name, slot] : slots_) {
       if (!needs_change(slot)) continue;
       changing_.insert(name);
+      // A kill-then-download service that is about to be killed frees its
+      // resources first: other updated services download after it is gone.
       const Service* first = slot.containers.empty() ? nullptr : slot.containers.front();
-      const Service* strategy_of = slot.target != nullptr ? slot.target : first;
-      if (first != nullptr && is_running(*first) &&
-          (strategy_of->config().strategy == UpdateStrategy::KillThenDownload ||
-           strategy_of->config().strategy == UpdateStrategy::DeleteThenDownload)) {
+      if (first != nullptr && slot.target != nullptr && is_running(*first) &&
+          (slot.target->config().strategy == UpdateStrategy::KillThenDownload ||
+           slot.target->config().strategy == UpdateStrategy::DeleteThenDownload) &&
+          (special_kill(*first) || !same_config(*first, *slot.target))) {
         kill_first_pending_ = true;
       }
     }
