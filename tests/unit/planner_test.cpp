@@ -1,1 +1,194 @@
-#include <catch2/catch.hpp>
+// Planner behaviour beyond the shared conformance cases: one realistic
+// device, small named changes, the expected batch.
+#include <algorithm>
+#include <random>
+
+#include "support.hpp"
+
+using Catch::Matchers::Equals;
+using Catch::Matchers::VectorContains;
+
+namespace {
+
+// A device running release r1 of app 1 (web + db on the default network,
+// db with a volume), everything recorded, no lock held.
+constexpr const char* kDevice = R"({
+  "current": {"apps": [{"appId": 1, "commit": "r1", "services": [
+    {"serviceName": "web", "serviceId": 1, "commit": "r1", "image": "web:1", "containerId": "w1",
+     "composition": {"depends_on": ["db"], "restart": "always"}},
+    {"serviceName": "db", "serviceId": 2, "commit": "r1", "image": "db:1", "containerId": "d1",
+     "composition": {"volumes": ["data:/var/lib/db"]}}],
+    "networks": [{"name": "default"}], "volumes": [{"name": "data"}]}]},
+  "target": {"apps": [{"appId": 1, "commit": "r1", "services": [
+    {"serviceName": "web", "serviceId": 1, "commit": "r1", "image": "web:1",
+     "composition": {"depends_on": ["db"], "restart": "always"}},
+    {"serviceName": "db", "serviceId": 2, "commit": "r1", "image": "db:1",
+     "composition": {"volumes": ["data:/var/lib/db"]}}],
+    "networks": [{"name": "default"}], "volumes": [{"name": "data"}]}]},
+  "context": {}
+})";
+
+reconcile::PlanRequest device() { return test::request(kDevice); }
+
+reconcile::Service& target_service(reconcile::PlanRequest& r, const std::string& name) {
+  for (auto& s : r.target.apps.at(0).services) {
+    if (s.service_name == name) return s;
+  }
+  FAIL("no target service " << name);
+  throw;
+}
+
+}  // namespace
+
+TEST_CASE("a device already on its target plans nothing") {
+  CHECK(test::plan(device()).empty());
+}
+
+TEST_CASE("a settled device that still holds its lock releases it") {
+  auto r = device();
+  r.context.locks_held.insert(1);
+  CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{"releaseLock app 1"}));
+}
+
+TEST_CASE("a settled app whose recorded commit differs records the target commit") {
+  auto r = device();
+  r.current.apps[0].commit = "r0";
+  CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{"updateCommit app 1 -> r1"}));
+}
+
+TEST_CASE("a lock held for an app that exists nowhere is released") {
+  auto r = device();
+  r.context.locks_held.insert(42);
+  CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{"releaseLock app 42"}));
+}
+
+TEST_CASE("a new image is fetched before anything is stopped (download-then-kill)") {
+  auto r = device();
+  target_service(r, "web").image = "web:2";
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"fetch"}));
+}
+
+TEST_CASE("a dependency being recreated holds back the start of its dependant") {
+  auto r = device();
+  r.context.locks_held.insert(1);
+  // web is gone (killed earlier) and db is being updated.
+  r.current.apps[0].services.erase(r.current.apps[0].services.begin());
+  target_service(r, "db").image = "db:2";
+  r.context.available_images.push_back(reconcile::image_of(target_service(r, "db")));
+  const auto steps = test::actions(r);
+  CHECK_THAT(steps, VectorContains(std::string("kill")));
+  CHECK_THAT(steps, !VectorContains(std::string("start")));
+}
+
+TEST_CASE("keepImages keeps images nothing uses") {
+  auto r = device();
+  reconcile::Image old;
+  old.name = "web:0";
+  old.service_name = "web";
+  r.context.available_images.push_back(old);
+  CHECK_THAT(test::plan(r), VectorContains(std::string("removeImage web:0 (app 1 service web, commit main-commit)")));
+  r.context.keep_images = true;
+  CHECK(test::plan(r).empty());
+}
+
+TEST_CASE("an image used by a running container is never removed, even with another record") {
+  auto r = device();
+  reconcile::Image stale = reconcile::image_of(r.current.apps[0].services[0]);
+  stale.commit = "r0";  // a record of the same image from an older release
+  r.context.available_images.push_back(stale);
+  CHECK_THAT(test::actions(r), !VectorContains(std::string("removeImage")));
+}
+
+TEST_CASE("hand-over starts the new container beside the old one without the lock") {
+  auto r = device();
+  auto& web = target_service(r, "web");
+  web.image = "web:2";
+  r.context.available_images.push_back(reconcile::image_of(web));
+  // Give the target the hand-over strategy through its composition.
+  auto parsed = reconcile::service_from_json(
+      nlohmann::json{{"serviceName", "web"}, {"serviceId", 1}, {"commit", "r1"}, {"image", "web:2"},
+                     {"labels", {{"io.balena.update.strategy", "hand-over"}}},
+                     {"composition", {{"depends_on", {"db"}}, {"restart", "always"}}}},
+      false, r.context.now);
+  REQUIRE(parsed.ok());
+  web = parsed.value();
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"handover"}));
+}
+
+TEST_CASE("a service that requires a reboot waits for it once the breadcrumb is set") {
+  auto r = test::request(R"({
+    "current": {"apps": [{"services": [{"status": "Installed", "running": false,
+      "labels": {"io.balena.update.requires-reboot": "true"}, "createdAt": "2026-01-01T00:20:00Z"}],
+      "networks": [{"name": "default"}]}]},
+    "target": {"apps": [{"services": [{"labels": {"io.balena.update.requires-reboot": "true"}}]}]},
+    "context": {"now": "2026-01-01T00:30:00Z", "bootTime": "2026-01-01T00:10:00Z",
+                "rebootBreadcrumbSet": true}
+  })");
+  CHECK(test::plan(r).empty());
+  r.context.reboot_breadcrumb_set = false;
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"requireReboot"}));
+  r.context.boot_time = r.context.now;  // rebooted since the container was created
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"start"}));
+}
+
+TEST_CASE("the older of two containers of a service is killed, the newest kept") {
+  auto r = device();
+  r.context.locks_held.insert(1);
+  auto older = r.current.apps[0].services[0];
+  older.container_id = "w0";
+  older.created_at -= 60;
+  r.current.apps[0].services.push_back(older);
+  const auto lines = test::plan(r);
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0], Catch::Matchers::StartsWith("kill app 1 service web") &&
+                           Catch::Matchers::Contains("container w0"));
+}
+
+TEST_CASE("a removed app is killed under one lock, then its network and volume go") {
+  auto r = device();
+  r.target.apps.clear();
+  CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{"takeLock app 1 services db web"}));
+  r.context.locks_held.insert(1);
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"kill", "kill"}));
+  r.current.apps[0].services.clear();
+  r.context.available_images.clear();  // their images went first
+  CHECK_THAT(test::plan(r),
+             Equals(std::vector<std::string>{"removeNetwork app 1 default", "removeVolume app 1 data"}));
+  r.context.keep_volumes = true;
+  CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{"removeNetwork app 1 default"}));
+}
+
+TEST_CASE("force is carried on the takeLock step") {
+  auto stop = test::request(R"({"current": {"apps": [{"services": [{}], "networks": [{"name": "default"}]}]},
+                                "target": {"apps": [{"services": [{"running": false}]}]},
+                                "context": {"force": true}})");
+  const auto steps = reconcile::next_steps(stop.current, stop.target, stop.context);
+  REQUIRE(steps.size() == 1);
+  REQUIRE(std::holds_alternative<reconcile::TakeLock>(steps[0]));
+  CHECK(std::get<reconcile::TakeLock>(steps[0]).force);
+}
+
+TEST_CASE("the plan does not depend on the order of the input lists") {
+  auto r = test::request(R"({
+    "current": {"apps": [
+      {"appId": 2, "services": [{"serviceName": "a", "appId": 2}, {"serviceName": "b", "appId": 2}]},
+      {"appId": 1, "services": [{"serviceName": "x"}, {"serviceName": "y", "status": "Dead"}]}]},
+    "target": {"apps": [
+      {"appId": 1, "services": [{"serviceName": "x", "image": "x:2"}, {"serviceName": "z", "image": "z:1"}],
+       "networks": [{"name": "n1"}, {"name": "n2"}], "volumes": [{"name": "v1"}, {"name": "v2"}]}]},
+    "context": {"locksHeld": [1, 2]}
+  })");
+  const auto expected = test::plan(r);
+  std::mt19937 random(7);
+  for (int i = 0; i < 20; ++i) {
+    std::shuffle(r.current.apps.begin(), r.current.apps.end(), random);
+    for (auto& app : r.current.apps) std::shuffle(app.services.begin(), app.services.end(), random);
+    for (auto& app : r.target.apps) {
+      std::shuffle(app.services.begin(), app.services.end(), random);
+      std::shuffle(app.networks.begin(), app.networks.end(), random);
+      std::shuffle(app.volumes.begin(), app.volumes.end(), random);
+    }
+    std::shuffle(r.context.available_images.begin(), r.context.available_images.end(), random);
+    CHECK(test::plan(r) == expected);
+  }
+}

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <tuple>
 
 #include "fast_hash.hpp"
 #include "flat_set.hpp"
@@ -12,11 +13,12 @@
 namespace reconcile::detail {
 namespace {
 
-// Newest container first; the container id breaks ties so the order does not
-// depend on the input's.
+// Newest container first, then a total order on the rest, so the plan does
+// not depend on the order of the input.
 bool newer(const Service* a, const Service* b) {
   if (a->created_at != b->created_at) return a->created_at > b->created_at;
-  return a->container_id.value_or("") < b->container_id.value_or("");
+  return std::tie(a->container_id, a->service_name, a->commit, a->image, a->service_id, a->release_id) <
+         std::tie(b->container_id, b->service_name, b->commit, b->image, b->service_id, b->release_id);
 }
 
 std::string quoted(std::string_view text) {
