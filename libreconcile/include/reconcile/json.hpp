@@ -64,6 +64,20 @@ struct PlanRequest {
 // The request form again; parse_plan_request(to_json(r)) gives r back.
 [[nodiscard]] nlohmann::json to_json(const PlanRequest& request);
 
+// The body of POST /v2/local/target-state, as the balena CLI sends it in
+// local mode: {"local": {"name", "config", "apps": {"<appId>": {"name",
+// "commit", "releaseId", "services": {"<serviceId>": {...}}, "volumes",
+// "networks"}}}, "force"}. Apps are keyed by app id (also their uuid), every
+// service key but serviceName, serviceId, imageId, image, environment,
+// labels, running and contract is compose configuration.
+struct LocalTargetState {
+  std::optional<std::string> name;  // absent: keep the current device name
+  std::map<std::string, std::string> config;
+  State target;
+  bool force = false;
+};
+[[nodiscard]] Parsed<LocalTargetState> parse_local_target_state(const nlohmann::json& json);
+
 // Fills in the planner-relevant fields of a service (running, depends_on,
 // networks, volumes, strategy, config_key ...) from a compose configuration.
 // Used by the parser and by anything that builds services from compose.
