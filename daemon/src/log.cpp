@@ -1,0 +1,113 @@
+#include "log.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace supervisor {
+namespace {
+
+bool needs_quotes(std::string_view value) {
+  if (value.empty()) return true;
+  for (char c : value) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return true;
+  }
+  return false;
+}
+
+void append_value(std::string& out, std::string_view value) {
+  if (!needs_quotes(value)) {
+    out += value;
+    return;
+  }
+  out += '"';
+  for (char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+std::string format_timestamp(std::int64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
+  return buffer;
+}
+
+}  // namespace
+
+const char* to_string(Level level) {
+  switch (level) {
+    case Level::Debug: return "debug";
+    case Level::Info: return "info";
+    case Level::Warn: return "warn";
+    case Level::Error: return "error";
+  }
+  return "info";
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Logger::format(const LogEvent& event) {
+  std::string line = format_timestamp(event.timestamp_ms);
+  line += ' ';
+  line += to_string(event.level);
+  line += ' ';
+  line += event.event;
+  for (const auto& [key, value] : event.fields) {
+    line += ' ';
+    line += key;
+    line += '=';
+    append_value(line, value);
+  }
+  if (!event.message.empty()) {
+    line += " msg=";
+    append_value(line, event.message);
+  }
+  return line;
+}
+
+void Logger::log(Level level, std::string_view event, std::string message, std::initializer_list<Field> fields) {
+  LogEvent entry;
+  entry.timestamp_ms = now_ms();
+  entry.level = level;
+  entry.event = event;
+  entry.message = std::move(message);
+  for (const auto& [key, value] : fields) entry.fields.emplace_back(key, value);
+
+  const std::lock_guard<std::mutex> lock(mutex_);
+  if (level >= threshold_) {
+    const std::string line = format(entry) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+  for (const auto& [id, subscriber] : subscribers_) subscriber(entry);
+}
+
+std::uint64_t Logger::subscribe(Subscriber subscriber) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  subscribers_.emplace_back(next_id_, std::move(subscriber));
+  return next_id_++;
+}
+
+void Logger::unsubscribe(std::uint64_t id) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  std::erase_if(subscribers_, [id](const auto& entry) { return entry.first == id; });
+}
+
+}  // namespace supervisor

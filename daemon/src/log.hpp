@@ -1,0 +1,64 @@
+// Structured logging: one line per event on stderr, as
+//   2026-11-25T09:00:00.123Z info step action=fetch app=1 service=api progress=42
+// (logfmt: key=value, values quoted when they hold spaces), and the same
+// events handed to subscribers (the local API's /v2/local/logs stream).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace supervisor {
+
+enum class Level { Debug, Info, Warn, Error };
+
+struct LogEvent {
+  std::int64_t timestamp_ms = 0;
+  Level level = Level::Info;
+  std::string event;                                      // short name: "step", "apply", ...
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string message;                                    // readable sentence for people
+};
+
+class Logger {
+ public:
+  using Field = std::pair<std::string_view, std::string>;
+  using Subscriber = std::function<void(const LogEvent&)>;
+
+  explicit Logger(Level threshold = Level::Info) : threshold_(threshold) {}
+
+  void log(Level level, std::string_view event, std::string message, std::initializer_list<Field> fields = {});
+  void info(std::string_view event, std::string message, std::initializer_list<Field> fields = {}) {
+    log(Level::Info, event, std::move(message), fields);
+  }
+  void warn(std::string_view event, std::string message, std::initializer_list<Field> fields = {}) {
+    log(Level::Warn, event, std::move(message), fields);
+  }
+  void error(std::string_view event, std::string message, std::initializer_list<Field> fields = {}) {
+    log(Level::Error, event, std::move(message), fields);
+  }
+
+  // Returns an id for unsubscribe(). Subscribers run on the logging thread
+  // and must not block.
+  std::uint64_t subscribe(Subscriber subscriber);
+  void unsubscribe(std::uint64_t id);
+
+  // The line written for an event (without the newline).
+  [[nodiscard]] static std::string format(const LogEvent& event);
+
+ private:
+  std::mutex mutex_;
+  Level threshold_;
+  std::uint64_t next_id_ = 1;
+  std::vector<std::pair<std::uint64_t, Subscriber>> subscribers_;
+};
+
+[[nodiscard]] const char* to_string(Level level);
+[[nodiscard]] std::int64_t now_ms();
+
+}  // namespace supervisor

@@ -1,0 +1,123 @@
+// The apply loop against a device simulated by the model engine.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "apply_loop.hpp"
+#include "engine/exec/model_device.hpp"
+#include "reconcile/json.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+reconcile::PlanRequest example() {
+  std::ifstream in(std::string(RECONCILE_EXAMPLES_DIR) + "/device-update.json");
+  auto parsed = reconcile::parse_plan_request_text(
+      std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+  REQUIRE(parsed.ok());
+  return std::move(parsed).value();
+}
+
+supervisor::ApplyOptions fast_options() {
+  supervisor::ApplyOptions options;
+  options.recheck = 50ms;
+  options.backoff_initial = 10ms;
+  options.backoff_max = 40ms;
+  options.noop_wait = 1ms;
+  return options;
+}
+
+// Runs the loop on its own thread for the duration of a test.
+struct Running {
+  supervisor::ApplyLoop& loop;
+  std::thread thread;
+  explicit Running(supervisor::ApplyLoop& l) : loop(l), thread([this] { loop.run(); }) {}
+  ~Running() {
+    loop.stop();
+    thread.join();
+  }
+};
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return done();
+}
+
+std::vector<std::string> running_services(const reconcile::State& state) {
+  std::vector<std::string> out;
+  for (const auto& app : state.apps) {
+    for (const auto& s : app.services) {
+      if (s.running) out.push_back(s.service_name + "@" + s.commit);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the loop carries the device to its target and settles") {
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  supervisor::Logger log(supervisor::Level::Error);
+  supervisor::ApplyLoop loop(device, device, log, fast_options());
+  Running running(loop);
+  loop.set_target(request.target);
+  REQUIRE(wait_until([&] { return loop.status().settled; }));
+  CHECK(running_services(device.world().current) == running_services(request.target));
+  CHECK(loop.status().failures == 0);
+  CHECK(device.world().context.locks_held.empty());
+}
+
+TEST_CASE("a failing step is retried with backoff until it succeeds") {
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  device.fail_next("fetch", 3, "registry unreachable");
+  supervisor::Logger log(supervisor::Level::Error);
+  std::vector<std::string> failures;
+  log.subscribe([&](const supervisor::LogEvent& e) {
+    if (e.event == "step-failed") failures.push_back(e.message);
+  });
+  supervisor::ApplyLoop loop(device, device, log, fast_options());
+  Running running(loop);
+  loop.set_target(request.target);
+  REQUIRE(wait_until([&] { return loop.status().settled; }));
+  CHECK_FALSE(failures.empty());
+  CHECK(failures.front() == "registry unreachable");
+  CHECK(running_services(device.world().current) == running_services(request.target));
+}
+
+TEST_CASE("a new target replaces the old one, even in the middle of an update") {
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  supervisor::Logger log(supervisor::Level::Error);
+  supervisor::ApplyLoop loop(device, device, log, fast_options());
+  Running running(loop);
+  loop.set_target(request.target);
+  loop.set_target(reconcile::State{});  // then: remove everything
+  REQUIRE(wait_until([&] { return loop.status().settled && device.world().current.apps.empty(); }));
+  CHECK(device.world().current.apps.empty());
+}
+
+TEST_CASE("without a target the loop does nothing, and stop() ends it promptly") {
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  supervisor::Logger log(supervisor::Level::Error);
+  auto options = fast_options();
+  options.recheck = 1h;
+  supervisor::ApplyLoop loop(device, device, log, options);
+  const auto started = std::chrono::steady_clock::now();
+  {
+    Running running(loop);
+    loop.trigger("test");
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+  CHECK(device.steps_run() == 0);
+}
