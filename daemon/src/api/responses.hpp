@@ -1,0 +1,42 @@
+// The bodies of the local API's answers, and the small request helpers they
+// share (body parsing, the API's truthy flags and integer ids).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "api/device_api.hpp"
+
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace supervisor::api {
+
+void send_json(httplib::Response& response, int status, const nlohmann::json& body);
+// {"status": "failed", "message": ...}
+void send_failure(httplib::Response& response, int status, const std::string& message);
+
+// A JSON object body, or {} when there is none. A malformed body answers
+// 400 naming the problem and returns false.
+[[nodiscard]] bool parse_body(const httplib::Request& request, httplib::Response& response, nlohmann::json& out);
+// true, 1, "true", "1", "on" (case-insensitive) are true; anything else false.
+[[nodiscard]] bool truthy(const nlohmann::json& body, const char* key);
+// A decimal integer id, as a number or a string; nullopt otherwise.
+[[nodiscard]] std::optional<std::int64_t> integer_id(const nlohmann::json& value);
+
+[[nodiscard]] bool apply_is_stuck(const ApplyStatus& status, std::chrono::milliseconds stuck_after);
+
+[[nodiscard]] nlohmann::json v1_device(DeviceApi& device);
+[[nodiscard]] nlohmann::json local_target_json(DeviceApi& device);
+void send_state_status(DeviceApi& device, httplib::Response& response);
+void send_applications_state(DeviceApi& device, httplib::Response& response);
+void send_container_ids(DeviceApi& device, const std::string& service, httplib::Response& response);
+// NDJSON of log events until the client goes or the server stops.
+void stream_logs(Logger& log, const std::atomic<bool>& stopping, httplib::Response& response);
+
+}  // namespace supervisor::api

@@ -1,0 +1,193 @@
+#include "api/server.hpp"
+
+#include <httplib.h>
+
+#include <regex>
+
+#include "api/responses.hpp"
+
+namespace supervisor::api {
+namespace {
+
+using nlohmann::json;
+
+bool open_endpoint(const std::string& path) { return path == "/ping" || path == "/v1/healthy"; }
+
+// The key from ?apikey= (wins) or "Authorization: Bearer|ApiKey <key>".
+std::string presented_key(const httplib::Request& request) {
+  if (request.has_param("apikey")) return request.get_param_value("apikey");
+  static const std::regex header(R"(^(?:[Bb][Ee][Aa][Rr][Ee][Rr]|[Aa][Pp][Ii][Kk][Ee][Yy]) ([A-Za-z0-9_]+)$)");
+  std::smatch match;
+  const std::string value = request.get_header_value("Authorization");
+  if (std::regex_match(value, match, header)) return match[1];
+  return "";
+}
+
+}  // namespace
+
+Server::Server(DeviceApi& device, ServerOptions options)
+    : device_(device), options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
+  routes();
+}
+
+Server::~Server() { stop(); }
+
+bool Server::start(std::string& error) {
+  if (options_.port == 0) {
+    const int port = http_->bind_to_any_port(options_.address);
+    if (port <= 0) {
+      error = "cannot bind " + options_.address + " on any port";
+      return false;
+    }
+    port_ = static_cast<std::uint16_t>(port);
+  } else {
+    if (!http_->bind_to_port(options_.address, options_.port)) {
+      error = "cannot bind " + options_.address + ":" + std::to_string(options_.port) +
+              " (in use, or the address is not local)";
+      return false;
+    }
+    port_ = options_.port;
+  }
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  return true;
+}
+
+void Server::stop() {
+  stopping_ = true;
+  if (http_) http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Server::routes() {
+  auto& http = *http_;
+  http.set_payload_max_length(10 * 1024 * 1024);
+
+  // Every endpoint but /ping and /v1/healthy needs the API key, unless the
+  // device is in local mode (as the balena supervisor).
+  http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+    if (open_endpoint(request.path) || device_.info().local_mode) return httplib::Server::HandlerResponse::Unhandled;
+    const std::string key = presented_key(request);
+    if (!key.empty() && device_.key_is_valid(key)) return httplib::Server::HandlerResponse::Unhandled;
+    response.status = 401;
+    response.set_content("Unauthorized", "text/plain");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  http.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
+    if (request.path == "/ping" || request.path == "/v1/healthy") return;
+    device_.log().log(Level::Debug, "api", "", {{"method", request.method}, {"path", request.path},
+                                                {"status", std::to_string(response.status)}});
+  });
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
+    std::string message = "unexpected error";
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      message = e.what();
+    } catch (...) {
+    }
+    send_failure(response, 503, message);
+  });
+
+  http.Get("/ping", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("OK", "text/plain");
+  });
+  http.Get("/v1/healthy", [this](const httplib::Request&, httplib::Response& response) {
+    const bool healthy = !apply_is_stuck(device_.apply_status(), options_.stuck_after);
+    response.status = healthy ? 200 : 500;
+    response.set_content(healthy ? "OK" : "Unhealthy", "text/plain");
+  });
+  http.Get("/v2/version", [this](const httplib::Request&, httplib::Response& response) {
+    send_json(response, 200, {{"status", "success"}, {"version", device_.info().supervisor_version}});
+  });
+  http.Get("/v1/device", [this](const httplib::Request&, httplib::Response& response) {
+    send_json(response, 200, v1_device(device_));
+  });
+  http.Get("/v2/local/device-info", [this](const httplib::Request&, httplib::Response& response) {
+    const DeviceInfo info = device_.info();
+    send_json(response, 200, {{"status", "success"}, {"info", {{"arch", info.arch}, {"deviceType", info.device_type}}}});
+  });
+  http.Get("/v2/local/target-state", [this](const httplib::Request&, httplib::Response& response) {
+    send_json(response, 200, {{"status", "success"}, {"state", {{"local", local_target_json(device_)}}}});
+  });
+  http.Post("/v2/local/target-state", [this](const httplib::Request& request, httplib::Response& response) {
+    if (!device_.info().local_mode) {
+      return send_failure(response, 400, "Target state can only set when device is in local mode");
+    }
+    json body;
+    if (!parse_body(request, response, body)) return;
+    auto parsed = reconcile::parse_local_target_state(body);
+    if (!parsed.ok()) return send_failure(response, 400, "Invalid target state: " + parsed.error().to_string());
+    const ActionResult result = device_.set_target(parsed.value());
+    if (result.status != 200) return send_failure(response, result.status, result.message);
+    send_json(response, 200, {{"status", "success"}, {"message", "OK"}});
+  });
+  http.Get("/v2/state/status", [this](const httplib::Request&, httplib::Response& response) {
+    send_state_status(device_, response);
+  });
+  http.Get("/v2/applications/state", [this](const httplib::Request&, httplib::Response& response) {
+    send_applications_state(device_, response);
+  });
+  http.Get("/v2/containerId", [this](const httplib::Request& request, httplib::Response& response) {
+    std::string name = request.get_param_value("serviceName");
+    if (name.empty()) name = request.get_param_value("service");
+    send_container_ids(device_, name, response);
+  });
+  http.Post("/v1/update", [this](const httplib::Request& request, httplib::Response& response) {
+    json body;
+    if (!parse_body(request, response, body)) return;
+    device_.trigger_update(truthy(body, "force"), truthy(body, "cancel"));
+    response.status = 204;
+  });
+  http.Post("/v1/restart", [this](const httplib::Request& request, httplib::Response& response) {
+    json body;
+    if (!parse_body(request, response, body)) return;
+    const auto app_id = integer_id(body.value("appId", json()));
+    if (!app_id) {
+      response.status = 400;
+      return response.set_content("Missing app id", "text/plain");
+    }
+    const ActionResult result = device_.restart_app(*app_id, truthy(body, "force"));
+    if (result.status != 200) return send_failure(response, result.status, result.message);
+    response.set_content("OK", "text/plain");
+  });
+  http.Post(R"(/v2/applications/([^/]+)/restart)", [this](const httplib::Request& request, httplib::Response& response) {
+    json body;
+    if (!parse_body(request, response, body)) return;
+    const auto app_id = integer_id(json(request.matches[1].str()));
+    if (!app_id) return send_failure(response, 400, "Missing app id");
+    const ActionResult result = device_.restart_app(*app_id, truthy(body, "force"));
+    if (result.status != 200) return send_failure(response, result.status, result.message);
+    response.set_content("OK", "text/plain");
+  });
+  http.Post(R"(/v2/applications/([^/]+)/(restart|stop|start)-service)",
+            [this](const httplib::Request& request, httplib::Response& response) {
+              json body;
+              if (!parse_body(request, response, body)) return;
+              const auto app_id = integer_id(json(request.matches[1].str()));
+              if (!app_id || *app_id == 0) return send_failure(response, 400, "Invalid app id");
+              const std::string verb = request.matches[2];
+              const ServiceAction action = verb == "restart" ? ServiceAction::Restart
+                                           : verb == "stop"  ? ServiceAction::Stop
+                                                             : ServiceAction::Start;
+              std::string service = body.value("serviceName", "");
+              if (service.empty() && body.contains("imageId")) service = "#" + body["imageId"].dump();
+              if (service.empty()) {
+                response.status = 400;
+                return response.set_content(
+                    "serviceName or imageId parameters were not provided or the app is multi-container. "
+                    "Use the v2 service action endpoints.",
+                    "text/plain");
+              }
+              const ActionResult result = device_.service_action(*app_id, action, service, truthy(body, "force"));
+              if (result.status != 200) {
+                response.status = result.status;
+                return response.set_content(result.message, "text/plain");
+              }
+              response.set_content("OK", "text/plain");
+            });
+  http.Get("/v2/local/logs", [this](const httplib::Request&, httplib::Response& response) {
+    stream_logs(device_.log(), stopping_, response);
+  });
+}
+
+}  // namespace supervisor::api
