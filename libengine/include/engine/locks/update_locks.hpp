@@ -1,0 +1,44 @@
+// Update locks: the lockfiles user services create to hold off updates, and
+// the supervisor takes before it kills, stops, renames or starts anything.
+//
+// Layout, as the balena supervisor: <root>/<appId>/<serviceName>/ is
+// bind-mounted into each service (at /tmp/balena and /tmp/resin) and holds
+// `updates.lock` (and the legacy `resin-updates.lock`). A lockfile owned by
+// uid 65534 (nobody) was created by the supervisor; any other owner means a
+// user service holds the lock. The supervisor's own lockfiles survive a
+// restart of the supervisor, so `held()` is read from the files.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/exec/ports.hpp"
+#include "reconcile/model.hpp"
+
+namespace engine {
+
+enum class Force { No, Yes };
+
+class UpdateLocks {
+ public:
+  static constexpr unsigned kSupervisorUid = 65534;
+
+  explicit UpdateLocks(std::string root);
+
+  // Takes the lock of every listed service of the app. Fails, taking none,
+  // when a user service holds one, unless `force`: then the user's lockfiles
+  // are deleted first.
+  [[nodiscard]] Status take(reconcile::AppId app, const std::vector<std::string>& services, Force force);
+  // Deletes the supervisor's lockfiles of the app (the user's stay).
+  [[nodiscard]] Status release(reconcile::AppId app);
+  // Apps with at least one supervisor lockfile.
+  [[nodiscard]] std::set<reconcile::AppId> held() const;
+  // The directory to bind-mount into the service (created on demand).
+  [[nodiscard]] std::string service_dir(reconcile::AppId app, const std::string& service) const;
+
+ private:
+  std::string root_;
+};
+
+}  // namespace engine

@@ -1,0 +1,84 @@
+// Update lockfiles on a real filesystem.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/locks/update_locks.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char pattern[] = "/tmp/locks-test-XXXXXX";
+    REQUIRE(::mkdtemp(pattern) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+unsigned owner(const fs::path& file) {
+  struct stat info {};
+  REQUIRE(::stat(file.c_str(), &info) == 0);
+  return info.st_uid;
+}
+
+// A lockfile as a user service makes it (any owner but the supervisor's).
+void user_lock(const engine::UpdateLocks& locks, const std::string& service) {
+  const fs::path dir = locks.service_dir(1, service);
+  fs::create_directories(dir);
+  std::ofstream(dir / "updates.lock") << "";
+}
+
+}  // namespace
+
+TEST_CASE("taking a lock creates supervisor-owned lockfiles for every service; release removes them") {
+  if (::geteuid() != 0) FAIL("needs root to mark lockfiles as the supervisor's");
+  TempDir root;
+  engine::UpdateLocks locks(root.path.string());
+  REQUIRE(locks.take(1, {"web", "db"}, engine::Force::No).ok());
+  for (const char* service : {"web", "db"}) {
+    const fs::path dir = locks.service_dir(1, service);
+    CHECK(owner(dir / "updates.lock") == engine::UpdateLocks::kSupervisorUid);
+    CHECK(fs::exists(dir / "resin-updates.lock"));
+  }
+  CHECK(locks.held() == std::set<reconcile::AppId>{1});
+  REQUIRE(locks.take(1, {"web"}, engine::Force::No).ok());  // taking it again is fine
+  REQUIRE(locks.release(1).ok());
+  CHECK(locks.held().empty());
+  CHECK_FALSE(fs::exists(fs::path(locks.service_dir(1, "web")) / "updates.lock"));
+}
+
+TEST_CASE("a user's lockfile refuses the lock, and nothing is taken") {
+  if (::geteuid() != 0) FAIL("needs root to tell owners apart");
+  TempDir root;
+  engine::UpdateLocks locks(root.path.string());
+  user_lock(locks, "db");
+  const auto refused = locks.take(1, {"web", "db"}, engine::Force::No);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error, Catch::Matchers::StartsWith("Updates are locked: service 'db' of app 1"));
+  CHECK_FALSE(fs::exists(fs::path(locks.service_dir(1, "web")) / "updates.lock"));
+  CHECK(locks.held().empty());
+}
+
+TEST_CASE("force overrides a user's lock; release leaves locks users take later") {
+  if (::geteuid() != 0) FAIL("needs root to tell owners apart");
+  TempDir root;
+  engine::UpdateLocks locks(root.path.string());
+  user_lock(locks, "db");
+  REQUIRE(locks.take(1, {"web", "db"}, engine::Force::Yes).ok());
+  CHECK(owner(fs::path(locks.service_dir(1, "db")) / "updates.lock") == engine::UpdateLocks::kSupervisorUid);
+  REQUIRE(locks.release(1).ok());
+  user_lock(locks, "web");
+  REQUIRE(locks.release(1).ok());
+  CHECK(fs::exists(fs::path(locks.service_dir(1, "web")) / "updates.lock"));
+  CHECK(locks.held().empty());
+}
