@@ -14,6 +14,7 @@ constexpr const char* kUsage =
     "  plan [--all] [--explain] [FILE]   plan the next steps for a plan request\n"
     "                                    (FILE or stdin; see docs/plan-request.md)\n"
     "  compose                           answer compose conversion requests (stdin)\n"
+    "  healthcheck [--config FILE]       ask the running daemon whether it is healthy\n"
     "  help                              show this text\n";
 
 }  // namespace
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   const std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);
   if (command == "plan") return supervisor::cmd_plan(rest);
   if (command == "compose") return supervisor::cmd_compose(rest);
+  if (command == "healthcheck") return supervisor::cmd_healthcheck(rest);
   std::fprintf(stderr, "supervisor: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()),
                command.data(), kUsage);
   return 2;
