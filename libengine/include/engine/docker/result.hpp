@@ -1,0 +1,77 @@
+// How every Docker client call reports failure: a value, never an exception.
+// An Error says which call failed (`call`, e.g. "stop container 'web_1'"),
+// the HTTP status when the engine answered, and the engine's own message.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace engine::docker {
+
+// What kind of failure, so callers can branch without parsing messages.
+// Only the kind and the status drive behaviour; `message` is for logs.
+enum class ErrorKind {
+  not_found,     // HTTP 404: no such container/image/network/volume
+  conflict,      // HTTP 409: name in use, container running, image in use
+  bad_request,   // HTTP 400: the engine rejected the request body or query
+  engine,        // any other HTTP error, or an error inside a pull stream
+  timeout,       // the call's time limit passed
+  cancelled,     // the caller's cancel flag was set
+  transport,     // could not connect, connection lost, bad DOCKER_HOST
+  bad_response,  // the engine answered something that is not the expected JSON
+};
+
+[[nodiscard]] const char* to_string(ErrorKind kind);
+
+struct Error {
+  ErrorKind kind = ErrorKind::engine;
+  long http_status = 0;  // 0 when no HTTP answer was received
+  std::string call;      // which call failed, with the object it named
+  std::string message;   // the engine's message, or curl's
+
+  [[nodiscard]] bool is_not_found() const { return kind == ErrorKind::not_found; }
+  // "<call>: <message> (HTTP <status>)" or "<call>: <kind>: <message>".
+  [[nodiscard]] std::string describe() const;
+};
+
+// A value or an Error.
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit on purpose
+  Result(Error error) : state_(std::move(error)) {}    // NOLINT: implicit on purpose
+
+  [[nodiscard]] bool ok() const { return state_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  // Precondition: ok().
+  [[nodiscard]] T& value() & { return std::get<0>(state_); }
+  [[nodiscard]] const T& value() const& { return std::get<0>(state_); }
+  [[nodiscard]] T&& value() && { return std::get<0>(std::move(state_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  // Precondition: !ok().
+  [[nodiscard]] const Error& error() const { return std::get<1>(state_); }
+
+ private:
+  std::variant<T, Error> state_;
+};
+
+// Success or an Error, for calls that return nothing.
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT: implicit on purpose
+
+  [[nodiscard]] bool ok() const { return !failed_; }
+  explicit operator bool() const { return ok(); }
+  [[nodiscard]] bool is_not_found() const { return failed_ && error_.is_not_found(); }
+  // Precondition: !ok().
+  [[nodiscard]] const Error& error() const { return error_; }
+
+ private:
+  Error error_;
+  bool failed_ = false;
+};
+
+}  // namespace engine::docker

@@ -1,0 +1,144 @@
+#include "parse.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace engine::docker::detail {
+namespace {
+
+const nlohmann::json& field(const nlohmann::json& json, const char* key) {
+  static const nlohmann::json null_json;
+  if (!json.is_object()) return null_json;
+  const auto it = json.find(key);
+  return it == json.end() ? null_json : *it;
+}
+
+std::string text(const nlohmann::json& json, const char* key) {
+  const auto& value = field(json, key);
+  return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+std::int64_t integer(const nlohmann::json& json, const char* key) {
+  const auto& value = field(json, key);
+  return value.is_number() ? value.get<std::int64_t>() : 0;
+}
+
+bool boolean(const nlohmann::json& json, const char* key) {
+  const auto& value = field(json, key);
+  return value.is_boolean() && value.get<bool>();
+}
+
+Labels labels(const nlohmann::json& json) {
+  Labels out;
+  if (!json.is_object()) return out;
+  for (const auto& [key, value] : json.items()) {
+    if (value.is_string()) out.emplace(key, value.get<std::string>());
+  }
+  return out;
+}
+
+std::vector<std::string> strings(const nlohmann::json& json) {
+  std::vector<std::string> out;
+  if (!json.is_array()) return out;
+  for (const auto& value : json) {
+    if (value.is_string()) out.push_back(value.get<std::string>());
+  }
+  return out;
+}
+
+std::string without_slash(std::string name) {
+  if (!name.empty() && name.front() == '/') name.erase(0, 1);
+  return name;
+}
+
+}  // namespace
+
+std::string dump(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+ContainerSummary parse_container_summary(const nlohmann::json& json) {
+  ContainerSummary out;
+  out.id = text(json, "Id");
+  const auto names = strings(field(json, "Names"));
+  if (!names.empty()) out.name = without_slash(names.front());
+  out.image = text(json, "Image");
+  out.image_id = text(json, "ImageID");
+  out.state = text(json, "State");
+  out.labels = labels(field(json, "Labels"));
+  out.created = integer(json, "Created");
+  out.raw = dump(json);
+  return out;
+}
+
+ContainerInfo parse_container_info(const nlohmann::json& json) {
+  ContainerInfo out;
+  out.id = text(json, "Id");
+  out.name = without_slash(text(json, "Name"));
+  out.image_id = text(json, "Image");
+  const auto& state = field(json, "State");
+  out.status = text(state, "Status");
+  out.running = boolean(state, "Running");
+  out.exit_code = static_cast<int>(integer(state, "ExitCode"));
+  out.started_at = text(state, "StartedAt");
+  out.finished_at = text(state, "FinishedAt");
+  out.labels = labels(field(field(json, "Config"), "Labels"));
+  out.restart_policy = text(field(field(json, "HostConfig"), "RestartPolicy"), "Name");
+  out.raw = dump(json);
+  return out;
+}
+
+ImageSummary parse_image_summary(const nlohmann::json& json) {
+  ImageSummary out;
+  out.id = text(json, "Id");
+  out.repo_tags = strings(field(json, "RepoTags"));
+  out.repo_digests = strings(field(json, "RepoDigests"));
+  out.labels = labels(field(json, "Labels"));
+  out.size = integer(json, "Size");
+  out.raw = dump(json);
+  return out;
+}
+
+ImageInfo parse_image_info(const nlohmann::json& json) {
+  ImageInfo out;
+  out.id = text(json, "Id");
+  out.repo_tags = strings(field(json, "RepoTags"));
+  out.repo_digests = strings(field(json, "RepoDigests"));
+  out.labels = labels(field(field(json, "Config"), "Labels"));
+  out.size = integer(json, "Size");
+  out.raw = dump(json);
+  return out;
+}
+
+NetworkInfo parse_network(const nlohmann::json& json) {
+  NetworkInfo out;
+  out.id = text(json, "Id");
+  out.name = text(json, "Name");
+  out.driver = text(json, "Driver");
+  out.labels = labels(field(json, "Labels"));
+  out.raw = dump(json);
+  return out;
+}
+
+VolumeInfo parse_volume(const nlohmann::json& json) {
+  VolumeInfo out;
+  out.name = text(json, "Name");
+  out.driver = text(json, "Driver");
+  out.mountpoint = text(json, "Mountpoint");
+  out.labels = labels(field(json, "Labels"));
+  out.raw = dump(json);
+  return out;
+}
+
+Event parse_event(const nlohmann::json& json) {
+  Event out;
+  out.type = text(json, "Type");
+  out.action = text(json, "Action");
+  const auto& actor = field(json, "Actor");
+  out.actor_id = text(actor, "ID");
+  out.attributes = labels(field(actor, "Attributes"));
+  out.time_nano = integer(json, "timeNano");
+  out.raw = dump(json);
+  return out;
+}
+
+}  // namespace engine::docker::detail

@@ -1,0 +1,67 @@
+# Shared by up.sh and down.sh; sourced, never run.
+# Names and labels every test object carries, so that down.sh removes only
+# what the tests made:
+#   images:  repository prefix "reconcile-test/" and label io.reconcile.test.image
+#   others:  label io.reconcile.test=<env id> (the id of one state dir)
+test_prefix=reconcile-test
+image_label=io.reconcile.test.image
+object_label=io.reconcile.test
+
+die() { echo "testenv: $*" >&2; exit 1; }
+log() { echo "testenv: $*"; }
+
+# The engine's unix socket, from DOCKER_HOST like the client; empty when
+# DOCKER_HOST names a TCP engine (which the scripts never start).
+docker_socket() {
+  local host=${DOCKER_HOST:-unix:///var/run/docker.sock}
+  case $host in
+    unix://*) echo "${host#unix://}" ;;
+    *) echo "" ;;
+  esac
+}
+
+# True when an engine answers /_ping on DOCKER_HOST.
+engine_answers() {
+  local socket
+  socket=$(docker_socket)
+  if [ -n "$socket" ]; then
+    [ -S "$socket" ] && curl -fsS --max-time 3 --unix-socket "$socket" http://localhost/_ping >/dev/null 2>&1
+  else
+    local hostport=${DOCKER_HOST#tcp://}
+    curl -fsS --max-time 3 "http://$hostport/_ping" >/dev/null 2>&1
+  fi
+}
+
+# pid_is PIDFILE NAME: true when PIDFILE holds the pid of a live process whose
+# command is NAME (guards against a recycled pid).
+pid_is() {
+  local file=$1 name=$2 pid
+  [ -s "$file" ] || return 1
+  pid=$(cat "$file")
+  [ -d "/proc/$pid" ] || return 1
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]
+}
+
+# stop_pid PIDFILE NAME: SIGTERM, wait up to 30 s, then SIGKILL.
+stop_pid() {
+  local file=$1 name=$2 pid
+  if ! pid_is "$file" "$name"; then
+    rm -f "$file"
+    return 0
+  fi
+  pid=$(cat "$file")
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 300); do
+    [ -d "/proc/$pid" ] || break
+    sleep 0.1
+  done
+  if [ -d "/proc/$pid" ]; then
+    log "$name did not stop in 30 s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+}
+
+# The id of a state dir: tests label their objects with it.
+env_id_of() { printf '%s' "$1" | sha1sum | cut -c1-12; }
