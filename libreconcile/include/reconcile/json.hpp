@@ -78,6 +78,20 @@ struct LocalTargetState {
 };
 [[nodiscard]] Parsed<LocalTargetState> parse_local_target_state(const nlohmann::json& json);
 
+// The cloud's target state, v3 (GET /device/v3/:uuid/state): {"<device uuid>":
+// {"name", "config", "apps": {"<app uuid>": {"id", "name", "class",
+// "is_host", "releases": {"<commit>": {"id", "services", "volumes",
+// "networks"}}}}}}. Only the first release of an app is used; an app without
+// a release is an app with nothing to run. Names and sizes are checked as the
+// balena supervisor checks them.
+struct CloudTargetState {
+  std::string name;
+  std::map<std::string, std::string> config;
+  State target;
+};
+[[nodiscard]] Parsed<CloudTargetState> parse_target_state_v3(const nlohmann::json& json,
+                                                             const std::string& device_uuid);
+
 // Fills in the planner-relevant fields of a service (running, depends_on,
 // networks, volumes, strategy, config_key ...) from a compose configuration.
 // Used by the parser and by anything that builds services from compose.
