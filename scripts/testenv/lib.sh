@@ -32,13 +32,22 @@ engine_answers() {
   fi
 }
 
+# alive PID: the process exists and is not a zombie (a child that exited but
+# was not reaped yet still has a /proc entry).
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
 # pid_is PIDFILE NAME: true when PIDFILE holds the pid of a live process whose
 # command is NAME (guards against a recycled pid).
 pid_is() {
   local file=$1 name=$2 pid
   [ -s "$file" ] || return 1
   pid=$(cat "$file")
-  [ -d "/proc/$pid" ] || return 1
+  alive "$pid" || return 1
   [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]
 }
 
@@ -53,10 +62,10 @@ stop_pid() {
   log "stopping $name (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 300); do
-    [ -d "/proc/$pid" ] || break
+    alive "$pid" || break
     sleep 0.1
   done
-  if [ -d "/proc/$pid" ]; then
+  if alive "$pid"; then
     log "$name did not stop in 30 s: SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
   fi

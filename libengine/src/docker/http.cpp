@@ -196,7 +196,7 @@ Error http_error(const std::string& call, const Response& response) {
     message = response.body;
     while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
   }
-  if (message.empty()) message = "HTTP " + std::to_string(response.status);
+  if (message.empty()) message = "the engine gave no message";
   return Error{kind, response.status, call, std::move(message)};
 }
 
