@@ -59,19 +59,6 @@ Service read_local_service(const Reader& reader, const App& app, std::int64_t re
                               detail::ComposeKeys::Inline);
 }
 
-template <typename Component, typename ReadConfig>
-void read_components(const Reader& reader, const App& app, std::vector<Component>& out, ReadConfig read) {
-  reader.expect_object();
-  for (const auto& [name, config] : reader.json().items()) {
-    Component component;
-    component.name = name;
-    component.app_id = app.app_id;
-    component.app_uuid = app.app_uuid;
-    if (!config.is_null()) component.config = read(reader.at(name.c_str()));
-    out.push_back(std::move(component));
-  }
-}
-
 App read_local_app(const Reader& reader, std::int64_t app_id) {
   reader.expect_object();
   App app;
@@ -98,10 +85,10 @@ App read_local_app(const Reader& reader, std::int64_t app_id) {
     }
   }
   if (reader.has("networks")) {
-    read_components(reader.at("networks"), app, app.networks, detail::read_network_config);
+    detail::read_named_components(reader.at("networks"), app, app.networks, detail::read_network_config);
   }
   if (reader.has("volumes")) {
-    read_components(reader.at("volumes"), app, app.volumes, detail::read_volume_config);
+    detail::read_named_components(reader.at("volumes"), app, app.volumes, detail::read_volume_config);
   }
   return app;
 }

@@ -20,6 +20,22 @@ enum class ComposeKeys { Nested, Inline };
 [[nodiscard]] Image read_image(const Reader& reader);
 [[nodiscard]] NetworkConfig read_network_config(const Reader& reader);
 [[nodiscard]] VolumeConfig read_volume_config(const Reader& reader);
+// Networks or volumes keyed by name ({"<name>": config or null}), as the
+// local and cloud target states write them; appended to `out`.
+template <typename Component, typename ReadConfig>
+void read_named_components(const Reader& reader, const App& app, std::vector<Component>& out,
+                           ReadConfig read_config) {
+  reader.expect_object();
+  for (const auto& [name, config] : reader.json().items()) {
+    Component component;
+    component.name = name;
+    component.app_id = app.app_id;
+    component.app_uuid = app.app_uuid;
+    if (!config.is_null()) component.config = read_config(reader.at(name.c_str()));
+    out.push_back(std::move(component));
+  }
+}
+
 // The index of a service on a depends_on cycle, if any.
 [[nodiscard]] std::optional<std::size_t> find_dependency_cycle(const App& app);
 

@@ -60,19 +60,6 @@ Service read_v3_service(const Reader& reader, const std::string& name, const App
   return detail::read_service(Reader(service, reader.pointer()), false, 0, &app, detail::ComposeKeys::Inline);
 }
 
-template <typename Component, typename ReadConfig>
-void read_v3_components(const Reader& reader, const App& app, std::vector<Component>& out, ReadConfig read) {
-  reader.expect_object();
-  for (const auto& [name, config] : reader.json().items()) {
-    Component component;
-    component.name = name;
-    component.app_id = app.app_id;
-    component.app_uuid = app.app_uuid;
-    if (!config.is_null()) component.config = read(reader.at(name.c_str()));
-    out.push_back(std::move(component));
-  }
-}
-
 App read_v3_app(const Reader& reader, const std::string& uuid) {
   reader.expect_object();
   App app;
@@ -107,8 +94,12 @@ App read_v3_app(const Reader& reader, const std::string& uuid) {
       services.fail("depends_on forms a cycle through service '" + app.services[*cycle].service_name + "'");
     }
   }
-  if (release.has("networks")) read_v3_components(release.at("networks"), app, app.networks, detail::read_network_config);
-  if (release.has("volumes")) read_v3_components(release.at("volumes"), app, app.volumes, detail::read_volume_config);
+  if (release.has("networks")) {
+    detail::read_named_components(release.at("networks"), app, app.networks, detail::read_network_config);
+  }
+  if (release.has("volumes")) {
+    detail::read_named_components(release.at("volumes"), app, app.volumes, detail::read_volume_config);
+  }
   return app;
 }
 
