@@ -1,8 +1,12 @@
 // How the client reports failures: which call, what kind, the engine's
 // message; and DOCKER_HOST parsing.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
+#include <vector>
 
 #include "support.hpp"
+#include "tcp_forwarder.hpp"
 
 using namespace engine::docker;
 using testenv::client;
@@ -67,4 +71,38 @@ TEST_CASE("DOCKER_HOST accepts unix and tcp addresses and rejects others") {
     REQUIRE_FALSE(parsed.ok());
     CHECK(parsed.error().describe().find("parse DOCKER_HOST") == 0);
   }
+}
+
+TEST_CASE("a tcp:// DOCKER_HOST reaches the engine") {
+  auto from_env = options_from_environment();
+  REQUIRE(from_env.ok());
+  REQUIRE(from_env->endpoint.kind == Endpoint::Kind::unix_socket);
+  testenv::TcpForwarder forwarder(from_env->endpoint.socket_path);
+  auto endpoint = parse_docker_host("tcp://" + forwarder.address());
+  REQUIRE(endpoint.ok());
+  ClientOptions options;
+  options.endpoint = endpoint.value();
+  const Client over_tcp(options);
+  REQUIRE(over_tcp.ping().ok());
+  auto image = over_tcp.inspect_image(testenv::env().busybox_image);
+  REQUIRE(image.ok());
+  CHECK(image->labels.count("io.reconcile.test.image") == 1);
+  CHECK(over_tcp.inspect_container(testenv::unique_name("absent")).error().is_not_found());
+}
+
+TEST_CASE("one client serves many threads at once") {
+  const std::string id = testenv::create_busybox(testenv::unique_name("threads"));
+  testenv::Cleanup cleanup([&] { testenv::remove_container_quietly(id); });
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        if (!client().inspect_container(id).ok()) ++failures;
+        if (!client().list_containers(testenv::label_filter(), ListScope::all).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
 }
