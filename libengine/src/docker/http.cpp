@@ -171,7 +171,7 @@ Result<Response> perform(const ClientOptions& options, const Request& request,
   if (code != CURLE_OK) {
     Error error = curl_failure(call, code, error_buffer);
     if (code == CURLE_OPERATION_TIMEDOUT && request.stall_timeout.count() > 0 &&
-        error.message.find("slower than") != std::string::npos) {
+        error.message.find("too slow") != std::string::npos) {
       error.message = "no data for " + std::to_string(request.stall_timeout.count()) + " s";
     }
     error.http_status = response.status;
