@@ -1,0 +1,33 @@
+// The snapshot: the planner's current state and context read from the
+// engine (containers, networks and volumes carrying io.balena.supervised),
+// the records (images, commits), the lockfiles and the clock. Objects without
+// the supervisor's label are never looked at.
+#pragma once
+
+#include "engine/docker/client.hpp"
+#include "engine/exec/ports.hpp"
+#include "engine/locks/update_locks.hpp"
+#include "engine/runtime/records.hpp"
+#include "engine/runtime/runtime_state.hpp"
+
+namespace engine {
+
+class DockerReader : public StateReader {
+ public:
+  DockerReader(const docker::Client& docker, Records& records, const UpdateLocks& locks,
+               const Downloads& downloads, RuntimeSettings settings);
+
+  Status read(Snapshot& out) override;
+
+ private:
+  const docker::Client& docker_;
+  Records& records_;
+  const UpdateLocks& locks_;
+  const Downloads& downloads_;
+  RuntimeSettings settings_;
+};
+
+// The boot time from /proc/stat (btime), or 0 when unknown.
+[[nodiscard]] reconcile::Seconds boot_time();
+
+}  // namespace engine

@@ -1,0 +1,39 @@
+// State the Docker reader and executor share within one daemon: the pulls in
+// progress (the planner waits for them instead of fetching twice), and the
+// settings that shape every snapshot.
+#pragma once
+
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace engine {
+
+struct RuntimeSettings {
+  std::string reboot_breadcrumb;  // file whose mtime after boot means "reboot asked"
+  bool keep_images = false;       // local mode: images are never removed
+  bool keep_volumes = false;      // local mode: volumes of removed apps stay
+};
+
+class Downloads {
+ public:
+  void begin(const std::string& image) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    names_.insert(image);
+  }
+  void end(const std::string& image) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    names_.erase(image);
+  }
+  [[nodiscard]] std::vector<std::string> list() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return {names_.begin(), names_.end()};
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<std::string> names_;
+};
+
+}  // namespace engine
