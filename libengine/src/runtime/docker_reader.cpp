@@ -17,8 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-const docker::Filters kSupervised = {{"label", {names::kSupervised}}};
-
 std::string label_or(const docker::Labels& labels, const char* key, const std::string& fallback = "") {
   auto it = labels.find(key);
   return it == labels.end() ? fallback : it->second;
@@ -132,9 +130,11 @@ Status DockerReader::read(Snapshot& out) {
                                   breadcrumb.st_mtime > context.boot_time;
 
   std::map<reconcile::AppId, reconcile::App> apps;
+  docker::Filters supervised = {{"label", {names::kSupervised}}};
+  if (!settings_.scope_label.empty()) supervised["label"].push_back(settings_.scope_label);
 
   // Containers.
-  auto containers = docker_.list_containers(kSupervised, docker::ListScope::all);
+  auto containers = docker_.list_containers(supervised, docker::ListScope::all);
   if (!containers) return Status::failure(containers.error().describe());
   for (const auto& container : containers.value()) {
     const auto app_id = label_number(container.labels, names::kAppId);
@@ -172,7 +172,7 @@ Status DockerReader::read(Snapshot& out) {
   }
 
   // Networks: <appUuid>_<name>, labelled with the app id.
-  auto networks = docker_.list_networks(kSupervised);
+  auto networks = docker_.list_networks(supervised);
   if (!networks) return Status::failure(networks.error().describe());
   for (const auto& network : networks.value()) {
     const auto app_id = label_number(network.labels, names::kAppId);
@@ -187,7 +187,7 @@ Status DockerReader::read(Snapshot& out) {
   }
 
   // Volumes: <appId>_<name>.
-  auto volumes = docker_.list_volumes(kSupervised);
+  auto volumes = docker_.list_volumes(supervised);
   if (!volumes) return Status::failure(volumes.error().describe());
   for (const auto& volume : volumes.value()) {
     const auto split = volume.name.find('_');

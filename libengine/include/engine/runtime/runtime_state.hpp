@@ -14,6 +14,9 @@ struct RuntimeSettings {
   std::string reboot_breadcrumb;  // file whose mtime after boot means "reboot asked"
   bool keep_images = false;       // local mode: images are never removed
   bool keep_volumes = false;      // local mode: volumes of removed apps stay
+  // When set ("key=value"), only containers, networks and volumes carrying
+  // this label are read: tests on a shared engine see only their own objects.
+  std::string scope_label;
 };
 
 class Downloads {
