@@ -1,0 +1,60 @@
+// How every store call reports failure: a value, never an exception.
+// An Error names the operation that failed ("set_target: write app 3") and
+// carries SQLite's own message and extended result code when SQLite failed.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace engine::store {
+
+// What kind of failure, so callers can branch without parsing messages.
+// Only `kind` and `sqlite_code` may drive behaviour; the texts are for logs.
+enum class ErrorKind {
+  Sqlite,       // SQLite returned an error (sqlite_code says which)
+  Corrupt,      // SQLite reported SQLITE_CORRUPT/NOTADB after open: reopen to recover
+  StoredData,   // a row holds something this code cannot read back (bad JSON)
+  NewerSchema,  // the database was migrated by a newer supervisor
+  FileSystem,   // moving a corrupt database aside failed
+};
+
+[[nodiscard]] const char* to_string(ErrorKind kind);
+
+struct Error {
+  ErrorKind kind = ErrorKind::Sqlite;
+  std::string operation;  // which call failed, with the object it named
+  std::string message;    // SQLite's message (sqlite3_errmsg) or ours
+  int sqlite_code = 0;    // extended result code, 0 when SQLite did not fail
+
+  // "<operation>: <message> (sqlite code <n>)".
+  [[nodiscard]] std::string describe() const;
+};
+
+// What a write did. Writes that would store what is already there write
+// nothing at all (no transaction is committed) and say Unchanged.
+enum class Change { Unchanged, Changed };
+
+// A value or an Error.
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit on purpose
+  Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit on purpose
+
+  [[nodiscard]] bool ok() const { return state_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  // Precondition: ok().
+  [[nodiscard]] T& value() & { return std::get<0>(state_); }
+  [[nodiscard]] const T& value() const& { return std::get<0>(state_); }
+  [[nodiscard]] T&& value() && { return std::get<0>(std::move(state_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  // Precondition: !ok().
+  [[nodiscard]] const Error& error() const { return std::get<1>(state_); }
+
+ private:
+  std::variant<T, Error> state_;
+};
+
+}  // namespace engine::store

@@ -1,0 +1,47 @@
+// The state behind a Store: one connection, the statement cache and the
+// lock that serializes calls from several threads.
+#pragma once
+
+#include <exception>
+#include <mutex>
+#include <new>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "engine/store/store.hpp"
+#include "sqlite.hpp"
+
+namespace engine::store {
+
+class Store::Impl {
+ public:
+  Impl(StoreOptions store_options, detail::Connection connection)
+      : options(std::move(store_options)), db(std::move(connection)) {}
+
+  // The cached statement for `sql`, prepared on first use. `sql` must have
+  // static storage (a literal): the cache keys on the view.
+  [[nodiscard]] detail::Status prepare(std::string_view sql, std::string_view operation, sqlite3_stmt*& out);
+
+  // Runs `body` under the lock; an exception (allocation failure, a JSON
+  // library error) becomes an Error instead of escaping.
+  template <class Body>
+  auto guarded(std::string_view operation, Body&& body) -> decltype(body()) {
+    try {
+      const std::lock_guard lock(mutex);
+      return body();
+    } catch (const std::bad_alloc&) {
+      return Error{ErrorKind::Sqlite, std::string(operation), "out of memory", SQLITE_NOMEM};
+    } catch (const std::exception& error) {
+      return Error{ErrorKind::StoredData, std::string(operation), error.what(), 0};
+    }
+  }
+
+  StoreOptions options;
+  detail::Connection db;
+  std::mutex mutex;
+  std::unordered_map<std::string_view, detail::Statement> statements;
+};
+
+}  // namespace engine::store
