@@ -1,6 +1,9 @@
 // Image records: add, update the engine id, remove, list.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include "engine/store/store.hpp"
 #include "support.hpp"
 
@@ -89,4 +92,31 @@ TEST_CASE("removing an image forgets that record only, whatever its engine id") 
   auto listed = opened.store.images();
   REQUIRE(listed);
   CHECK(listed.value() == std::vector<reconcile::Image>{kept});
+}
+
+TEST_CASE("calls from several threads at once are serialized, none lost") {
+  // The executor runs a batch's steps (saveImage, updateCommit) in parallel.
+  TempDir dir;
+  auto opened = open_store(dir.file("db.sqlite"));
+  Store& store = opened.store;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&store, &failures, t] {
+      for (int n = 0; n < 25; ++n) {
+        if (!store.add_image(image("registry.example/t" + std::to_string(t), n))) ++failures;
+        if (!store.set_commit(t + 1, "commit-" + std::to_string(n))) ++failures;
+        if (!store.images()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
+  auto listed = store.images();
+  REQUIRE(listed);
+  CHECK(listed->size() == 100);
+  auto commits = store.commits();
+  REQUIRE(commits);
+  CHECK(commits->size() == 4);
+  CHECK(commits->at(1) == "commit-24");
 }

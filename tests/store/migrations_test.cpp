@@ -2,6 +2,10 @@
 // to schema/schema.sql when replayed on an empty database.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
 #include "engine/store/migrations.hpp"
 #include "engine/store/store.hpp"
 #include "support.hpp"
@@ -17,6 +21,21 @@ TEST_CASE("the compiled-in migrations are numbered 1..N without gaps, named afte
     CHECK(all[i].sql.find("CREATE TABLE") != std::string_view::npos);
   }
   CHECK(all[0].name == "0001_core");
+}
+
+TEST_CASE("the compiled-in migrations are the files under schema/migrations, byte for byte") {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(STORE_MIGRATIONS_DIR)) {
+    if (entry.path().extension() == ".sql") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  const auto all = migrations();
+  REQUIRE(files.size() == all.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    INFO(files[i]);
+    CHECK(files[i].stem().string() == all[i].name);
+    CHECK(read_file(files[i]) == all[i].sql);
+  }
 }
 
 TEST_CASE("replaying the migrations on an empty database gives exactly schema.sql") {
