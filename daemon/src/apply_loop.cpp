@@ -155,7 +155,8 @@ ApplyLoop::RunEnd ApplyLoop::apply_once() {
     }
     const auto steps = reconcile::next_steps(snapshot.current, target, snapshot.context);
     if (steps.empty()) {
-      log_.info("settled", "the device runs its target");
+      // Said once per change, not at every periodic re-check.
+      if (batch > 1) log_.info("settled", "the device runs its target");
       return RunEnd::Settled;
     }
     if (only_noops(steps)) {

@@ -11,6 +11,7 @@ constexpr const char* kUsage =
     "usage: supervisor <command> [options]\n"
     "\n"
     "commands:\n"
+    "  run [--config FILE]               run the daemon (docs/configuration.md)\n"
     "  plan [--all] [--explain] [FILE]   plan the next steps for a plan request\n"
     "                                    (FILE or stdin; see docs/plan-request.md)\n"
     "  compose                           answer compose conversion requests (stdin)\n"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   if (command == "plan") return supervisor::cmd_plan(rest);
   if (command == "compose") return supervisor::cmd_compose(rest);
   if (command == "healthcheck") return supervisor::cmd_healthcheck(rest);
+  if (command == "run") return supervisor::cmd_run(rest);
   std::fprintf(stderr, "supervisor: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()),
                command.data(), kUsage);
   return 2;

@@ -1,0 +1,67 @@
+// `supervisor run`: the daemon. Keeps the device on its target until SIGTERM.
+#include <signal.h>
+
+#include <cstdio>
+
+#include "commands.hpp"
+#include "config.hpp"
+#include "create_body.hpp"
+#include "device.hpp"
+#include "log.hpp"
+#include "systemd_notify.hpp"
+
+namespace supervisor {
+
+int cmd_run(std::span<const std::string_view> args) {
+  std::string config_path;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else {
+      std::fprintf(stderr, "usage: supervisor run [--config FILE]\n");
+      return 2;
+    }
+  }
+  const ConfigResult loaded = load_config(config_path);
+  if (!loaded.config) {
+    std::fprintf(stderr, "supervisor run: %s\n", loaded.error.c_str());
+    return 2;
+  }
+  const Config& config = *loaded.config;
+
+  // Signals are taken synchronously by this thread; every other thread is
+  // started with them blocked.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // a client that goes away must not kill us
+
+  Logger log;
+  log.info("start", "supervisor starting", {{"version", kSupervisorVersion}, {"data_dir", config.data_dir},
+                                            {"docker_host", config.docker_host}});
+  std::string error;
+  auto device = Device::open(config, log, make_create_body(config), error);
+  if (!device) {
+    log.error("start", error);
+    return 1;
+  }
+  if (!device->start(error)) {
+    log.error("start", error);
+    return 1;
+  }
+  log.info("ready", "serving the local API",
+           {{"address", config.listen_address}, {"port", std::to_string(config.listen_port)}});
+  systemd::notify_ready();
+
+  int received = 0;
+  sigwait(&signals, &received);
+  log.info("stop", "stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  systemd::notify_stopping();
+  device->stop();
+  log.info("stop", "stopped");
+  return 0;
+}
+
+}  // namespace supervisor
