@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""End-to-end: the supervisor daemon as a process, a real Docker engine, a
+real SQLite file. Drives it through its local API as the balena CLI would.
+
+usage: test_daemon.py SUPERVISOR TESTENV_DIR
+Needs the docker_env fixture (scripts/testenv/up.sh). Refuses to run when the
+engine holds supervised containers it did not create: the daemon manages
+every container labelled io.balena.supervised, and these tests must not
+touch anything that is not theirs. Prints one line per test and a closing
+'N passed, N failed' line.
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
+ENV = dict(line.strip().split("=", 1) for line in open(os.path.join(TESTENV, "env")) if "=" in line)
+BUSYBOX = ENV["BUSYBOX_IMAGE"]
+REGISTRY_BUSYBOX = ENV["REGISTRY_BUSYBOX_IMAGE"]
+APP_ID = random.randint(100000, 999999)  # this run's app: everything it creates carries it
+# A long-running service that stops at once on SIGTERM.
+COMMAND = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+
+
+def docker(*args, check=True):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check).stdout.strip()
+
+
+def containers():
+    """name -> (id, started_at, running) of this run's containers."""
+    ids = docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split()
+    out = {}
+    for cid in ids:
+        info = json.loads(docker("inspect", cid))[0]
+        out[info["Name"].lstrip("/")] = (info["Id"], info["State"]["StartedAt"], info["State"]["Running"])
+    return out
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    def __init__(self, data_dir, port, local_mode=True, api_key="e2e_secret_key"):
+        self.data_dir, self.port = data_dir, port
+        self.config = os.path.join(data_dir, "config.json")
+        os.makedirs(data_dir, exist_ok=True)
+        with open(self.config, "w") as f:
+            json.dump({"dataDir": data_dir, "listenPort": port, "localMode": local_mode, "apiKey": api_key,
+                       "recheckInterval": 2000, "dockerHost": ENV["DOCKER_HOST"]}, f)
+        self.log_path = os.path.join(data_dir, "daemon.log")
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.log_path, "a")
+        self.proc = subprocess.Popen([SUPERVISOR, "run", "--config", self.config], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if self.get("/ping")[1] == "OK":
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("the daemon did not answer /ping:\n" + self.logs())
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=20)
+        self.proc = None
+
+    def logs(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def request(self, method, path, body=None, headers=None):
+        data = body.encode() if isinstance(body, str) else body
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers=headers)
+
+    def post_target(self, target):
+        return self.request("POST", "/v2/local/target-state", json.dumps(target),
+                            {"Content-Type": "application/json"})
+
+    def wait_applied(self, release, services, timeout=120):
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            status, body = self.get("/v2/state/status")
+            if status == 200:
+                last = json.loads(body)
+                running = [c for c in last["containers"] if c["status"] == "Running"]
+                if last["appState"] == "applied" and last.get("release") == release and len(running) == services:
+                    return last
+            time.sleep(0.5)
+        raise AssertionError(f"not applied within {timeout}s: {last}\n" + self.logs()[-3000:])
+
+
+def service(name, sid, image=BUSYBOX, strategy=None, **compose):
+    labels = {"io.balena.update.strategy": strategy} if strategy else {}
+    return {"serviceName": name, "serviceId": sid, "imageId": sid, "image": image, "environment": {"ROLE": name},
+            "labels": labels, "command": COMMAND, **compose}
+
+
+def target(commit, services, release_id):
+    return {"local": {"name": "e2e", "config": {}, "apps": {str(APP_ID): {
+        "name": "e2e-app", "commit": commit, "releaseId": release_id,
+        "services": {str(s["serviceId"]): s for s in services},
+        "volumes": {"data": {}}, "networks": {"backend": {}}}}}}
+
+
+RELEASE_1 = target("release-1", [
+    service("db", 1, strategy="kill-then-download", volumes=["data:/data"], networks=["backend"]),
+    service("api", 2, depends_on=["db"], networks=["backend"]),
+    service("web", 3, strategy="hand-over", depends_on=["api"])], 1)
+# api: new environment (download-then-kill recreate); db: same config, new
+# release (rename); web: new image from the registry (hand-over).
+RELEASE_2 = target("release-2", [
+    service("db", 1, strategy="kill-then-download", volumes=["data:/data"], networks=["backend"]),
+    dict(service("api", 2, depends_on=["db"], networks=["backend"]), environment={"ROLE": "api", "LEVEL": "2"}),
+    service("web", 3, image=REGISTRY_BUSYBOX, strategy="hand-over", depends_on=["api"])], 2)
+# db changes configuration: kill-then-download recreates it.
+RELEASE_3 = target("release-3", [
+    dict(service("db", 1, strategy="kill-then-download", volumes=["data:/data"], networks=["backend"]),
+         environment={"ROLE": "db", "LEVEL": "3"}),
+    dict(service("api", 2, depends_on=["db"], networks=["backend"]), environment={"ROLE": "api", "LEVEL": "2"}),
+    service("web", 3, image=REGISTRY_BUSYBOX, strategy="hand-over", depends_on=["api"])], 3)
+
+
+def cleanup():
+    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
+        docker("rm", "-f", "-v", cid, check=False)
+    for net in docker("network", "ls", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
+        docker("network", "rm", net, check=False)
+    docker("volume", "rm", "-f", f"{APP_ID}_data", check=False)
+    docker("rmi", REGISTRY_BUSYBOX, check=False)
+
+
+results = []
+
+
+def check(name, fn):
+    started = time.time()
+    try:
+        fn()
+        results.append(True)
+        print(f"ok   {name} ({time.time() - started:.1f}s)", flush=True)
+    except Exception as error:  # a failed check fails the test, not the run
+        results.append(False)
+        print(f"FAIL {name}\n     {error}", flush=True)
+
+
+def main():
+    foreign = docker("ps", "-aq", "--filter", "label=io.balena.supervised")
+    if foreign:
+        print(f"the engine holds supervised containers these tests did not create ({foreign.split()}); "
+              "refusing to run a supervisor against it")
+        print("e2e: 0 passed, 1 failed")
+        return 1
+    work = tempfile.mkdtemp(prefix="supervisor-e2e-")
+    daemon = Daemon(os.path.join(work, "device"), free_port())
+    state = {}
+    try:
+        daemon.start()
+
+        def install():
+            started = time.time()
+            status, body = daemon.post_target(RELEASE_1)
+            assert status == 200, (status, body)
+            daemon.wait_applied("release-1", 3)
+            state["install_seconds"] = time.time() - started
+            state["release1"] = containers()
+            assert sorted(state["release1"]) == ["api_2_1_release-1", "db_1_1_release-1", "web_3_1_release-1"], \
+                state["release1"]
+            starts = {name.split("_")[0]: info[1] for name, info in state["release1"].items()}
+            assert starts["db"] < starts["api"] < starts["web"], f"depends_on order not kept: {starts}"
+            docker("exec", "db_1_1_release-1", "sh", "-c", "echo precious > /data/file.txt")
+        check("a 3-service target comes up, dependencies first", install)
+
+        def restart():
+            daemon.stop()
+            daemon.start()
+            daemon.wait_applied("release-1", 3)
+            time.sleep(3)  # one more re-check: still nothing to do
+            assert containers() == state["release1"], "a container was recreated or restarted"
+        check("restarting the daemon recreates nothing", restart)
+
+        def update():
+            started = time.time()
+            status, body = daemon.post_target(RELEASE_2)
+            assert status == 200, (status, body)
+            daemon.wait_applied("release-2", 3)
+            state["update_seconds"] = time.time() - started
+            after = containers()
+            assert sorted(after) == ["api_2_2_release-2", "db_1_2_release-2", "web_3_2_release-2"], after
+            assert after["db_1_2_release-2"][0] == state["release1"]["db_1_1_release-1"][0], "db was recreated"
+            assert after["api_2_2_release-2"][0] != state["release1"]["api_2_1_release-1"][0], "api was not"
+            assert docker("exec", "db_1_2_release-2", "cat", "/data/file.txt") == "precious"
+            log = daemon.logs()
+            assert "action=handover" in log and "action=updateMetadata" in log, "strategies not seen in the log"
+        check("a new release updates each service by its strategy; volume data stays", update)
+
+        def kill9():
+            mark = len(daemon.logs())
+            status, body = daemon.post_target(RELEASE_3)
+            assert status == 200, (status, body)
+            deadline = time.time() + 30
+            while "action=kill" not in daemon.logs()[mark:] and time.time() < deadline:
+                time.sleep(0.02)
+            assert "action=kill" in daemon.logs()[mark:], "the update never reached its kill"
+            daemon.stop(signal.SIGKILL)  # in the middle of the update
+            daemon.start()
+            daemon.wait_applied("release-3", 3)
+            assert docker("exec", "db_1_3_release-3", "cat", "/data/file.txt") == "precious"
+        check("kill -9 in the middle of an update, start again: it converges, data intact", kill9)
+
+        def bad_targets():
+            before = containers()
+            status, body = daemon.request("POST", "/v2/local/target-state", "{\"local\": ",
+                                          {"Content-Type": "application/json"})
+            assert status == 400 and "not valid JSON" in body, (status, body)
+            bad = json.loads(json.dumps(RELEASE_1))
+            bad["local"]["apps"][str(APP_ID)]["services"]["1"]["running"] = "yes"
+            status, body = daemon.post_target(bad)
+            assert status == 400 and f"/local/apps/{APP_ID}/services/1/running" in body, (status, body)
+            time.sleep(3)
+            assert containers() == before, "the running release was touched"
+            daemon.wait_applied("release-3", 3, timeout=10)
+        check("a malformed target is refused with 400 and the release runs on", bad_targets)
+
+        def corrupt():
+            before = containers()
+            daemon.stop()
+            db = os.path.join(daemon.data_dir, "database.sqlite")
+            for suffix in ("-wal", "-shm"):
+                if os.path.exists(db + suffix):
+                    os.remove(db + suffix)
+            with open(db, "r+b") as f:
+                f.write(os.urandom(4096))
+            daemon.start()
+            time.sleep(2)
+            assert "store-recovered" in daemon.logs(), "the recovery was not logged"
+            moved = [n for n in os.listdir(daemon.data_dir)
+                     if n.startswith("database.sqlite.") and not n.endswith(("-wal", "-shm"))]
+            assert moved, f"the corrupt file was not kept: {os.listdir(daemon.data_dir)}"
+            after = containers()
+            assert after == before, f"containers were stopped or recreated: {before} -> {after}"
+        check("a corrupt database is moved aside and the containers keep running", corrupt)
+
+        def api_key():
+            locked = Daemon(os.path.join(work, "managed"), free_port(), local_mode=False)
+            locked.start()
+            try:
+                assert locked.get("/v2/state/status")[0] == 401
+                assert locked.get("/ping")[0] == 200
+                assert locked.get("/v2/state/status?apikey=e2e_secret_key")[0] == 200
+                assert locked.get("/v2/version", {"Authorization": "Bearer e2e_secret_key"})[0] == 200
+                assert locked.post_target(RELEASE_1)[0] == 401
+            finally:
+                locked.stop()
+        check("without the API key a request gets 401", api_key)
+    finally:
+        daemon.stop()
+        cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+    if "install_seconds" in state:
+        print(f"timing: fresh install of 3 services {state['install_seconds']:.1f}s", end="")
+        print(f", update of release 2 {state.get('update_seconds', float('nan')):.1f}s")
+    passed = sum(results)
+    print(f"e2e: {passed} passed, {len(results) - passed} failed")
+    return 0 if passed == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
