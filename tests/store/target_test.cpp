@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "engine/store/store.hpp"
+#include "reconcile/json.hpp"
 #include "support.hpp"
 
 using namespace engine::store;
@@ -181,4 +182,48 @@ TEST_CASE("a stored app whose JSON was damaged is an error naming the app, not a
   REQUIRE_FALSE(read);
   CHECK(read.error().kind == ErrorKind::StoredData);
   CHECK(read.error().operation == "target: read app 42");
+}
+
+TEST_CASE("targets from the cloud (v3) and local-mode parsers read back equal") {
+  // What the daemon stores comes from these parsers, not from plan requests:
+  // services with running: false, labels, environment, contracts, an app
+  // without a release.
+  auto cloud = reconcile::parse_target_state_v3(nlohmann::json::parse(R"({"uuid1": {
+    "name": "gateway-01", "config": {"RESIN_SUPERVISOR_POLL_INTERVAL": "900000"},
+    "apps": {
+      "d149c5d1551b4286a930d57284a02511": {"id": 1011165, "name": "fleet", "class": "fleet", "is_host": false,
+        "releases": {"217d5523": {"id": 557617, "services": {
+          "api": {"id": 29396, "image_id": 959262, "image": "registry2.example/api@sha256:1df4",
+                  "running": false, "environment": {"LOG_LEVEL": "info"},
+                  "labels": {"io.balena.update.strategy": "hand-over"},
+                  "composition": {"restart": "always", "ports": ["80:8080"], "volumes": ["data:/data"],
+                                  "networks": ["default"]},
+                  "contract": {"type": "sw.container"}}},
+          "volumes": {"data": {}}, "networks": {"default": {}}}}},
+      "52e35121417640b1b28a680504e4039b": {"id": 1667442, "name": "empty", "class": "app", "releases": {}}}}})"),
+                                                  "uuid1");
+  REQUIRE(cloud.ok());
+  auto local = reconcile::parse_local_target_state(nlohmann::json::parse(R"({"local": {"name": "Home",
+    "apps": {"1": {"name": "localapp", "commit": "localcommit", "releaseId": "1", "services": {
+      "1": {"serviceName": "one", "serviceId": 1, "imageId": 1, "image": "local_image_one:latest",
+            "environment": {}, "labels": {}, "running": true, "ports": ["80:80"]},
+      "2": {"serviceName": "two", "serviceId": 2, "imageId": 2, "image": "local_image_two:latest",
+            "environment": {"A": "1"}, "labels": {}, "network_mode": "service:one"}},
+      "volumes": {"data": {}}, "networks": {"backend": {"driver": "bridge"}}}}}})"));
+  REQUIRE(local.ok());
+
+  for (const Target& target : {Target{cloud.value().name, cloud.value().config, cloud.value().target},
+                               Target{"Home", local.value().config, local.value().target}}) {
+    TempDir dir;
+    const auto path = dir.file("db.sqlite");
+    { REQUIRE(open_store(path).store.set_target(target)); }
+    auto reopened = open_store(path);
+    auto read = reopened.store.target();
+    REQUIRE(read);
+    REQUIRE(read.value().has_value());
+    CHECK(*read.value() == target);
+    auto again = reopened.store.set_target(target);
+    REQUIRE(again);
+    CHECK(again.value() == Change::Unchanged);
+  }
 }

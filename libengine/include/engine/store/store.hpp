@@ -53,8 +53,6 @@ struct Recovery {
   std::string reason;  // what SQLite said: the integrity check or the error
 };
 
-class Store;
-
 struct Opened;
 
 class Store {
@@ -131,7 +129,7 @@ class Store {
   [[nodiscard]] Result<std::vector<int>> schema_versions();
   [[nodiscard]] const std::filesystem::path& path() const;
 
-  class Impl;
+  class Impl;  // the connection and statement cache (src/store/store_impl.hpp)
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
