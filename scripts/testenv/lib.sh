@@ -74,3 +74,45 @@ stop_pid() {
 
 # The id of a state dir: tests label their objects with it.
 env_id_of() { printf '%s' "$1" | sha1sum | cut -c1-12; }
+
+# start_engine STATE_DIR: dockerd, only when nothing answers on DOCKER_HOST;
+# its pid goes to STATE_DIR/dockerd.pid so that only an engine we started is
+# ever stopped.
+start_engine() {
+  local state=$1
+  if engine_answers; then
+    pid_is "$state/dockerd.pid" dockerd || rm -f "$state/dockerd.pid"
+    log "engine answers on ${DOCKER_HOST:-unix:///var/run/docker.sock}"
+    return
+  fi
+  local socket
+  socket=$(docker_socket)
+  [ -n "$socket" ] || die "no engine answers on $DOCKER_HOST and only a unix socket engine can be started"
+  command -v dockerd >/dev/null || die "dockerd is not installed: run scripts/install-deps.sh"
+  # A kernel without usable iptables makes dockerd exit at once; the tests
+  # only need containers that never talk to the network, so retry without.
+  local flags
+  for flags in "" "--iptables=false"; do
+    log "starting dockerd on $socket ${flags:+($flags) }(log: $state/dockerd.log)"
+    # setsid and closed std streams: the engine must outlive this script and
+    # must not hold ctest's output pipe (or our lock, fd 9) open.
+    # shellcheck disable=SC2086
+    setsid dockerd --host "unix://$socket" $flags >"$state/dockerd.log" 2>&1 </dev/null 9>&- &
+    echo $! >"$state/dockerd.pid"
+    for _ in $(seq 1 600); do
+      engine_answers && return
+      # Not pid_is: until setsid has exec'd, the process is not called dockerd.
+      alive "$(cat "$state/dockerd.pid")" || break
+      sleep 0.1
+    done
+    if alive "$(cat "$state/dockerd.pid")"; then
+      tail -20 "$state/dockerd.log" >&2
+      stop_pid "$state/dockerd.pid" dockerd
+      die "dockerd did not answer within 60 s"
+    fi
+    log "dockerd exited:"
+    tail -5 "$state/dockerd.log" >&2
+  done
+  rm -f "$state/dockerd.pid"
+  die "dockerd would not start"
+}

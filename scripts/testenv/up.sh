@@ -26,44 +26,6 @@ state=$(cd "$state" && pwd)
 exec 9>/tmp/reconcile-testenv.lock
 flock -w 300 9 || die "another up.sh/down.sh holds /tmp/reconcile-testenv.lock"
 
-start_engine() {
-  if engine_answers; then
-    pid_is "$state/dockerd.pid" dockerd || rm -f "$state/dockerd.pid"
-    log "engine answers on ${DOCKER_HOST:-unix:///var/run/docker.sock}"
-    return
-  fi
-  local socket
-  socket=$(docker_socket)
-  [ -n "$socket" ] || die "no engine answers on $DOCKER_HOST and only a unix socket engine can be started"
-  command -v dockerd >/dev/null || die "dockerd is not installed: run scripts/install-deps.sh"
-  # A kernel without usable iptables makes dockerd exit at once; the tests
-  # only need containers that never talk to the network, so retry without.
-  local flags
-  for flags in "" "--iptables=false"; do
-    log "starting dockerd on $socket ${flags:+($flags) }(log: $state/dockerd.log)"
-    # setsid and closed std streams: the engine must outlive this script and
-    # must not hold ctest's output pipe (or our lock, fd 9) open.
-    # shellcheck disable=SC2086
-    setsid dockerd --host "unix://$socket" $flags >"$state/dockerd.log" 2>&1 </dev/null 9>&- &
-    echo $! >"$state/dockerd.pid"
-    for _ in $(seq 1 600); do
-      engine_answers && return
-      # Not pid_is: until setsid has exec'd, the process is not called dockerd.
-      alive "$(cat "$state/dockerd.pid")" || break
-      sleep 0.1
-    done
-    if alive "$(cat "$state/dockerd.pid")"; then
-      tail -20 "$state/dockerd.log" >&2
-      stop_pid "$state/dockerd.pid" dockerd
-      die "dockerd did not answer within 60 s"
-    fi
-    log "dockerd exited:"
-    tail -5 "$state/dockerd.log" >&2
-  done
-  rm -f "$state/dockerd.pid"
-  die "dockerd would not start"
-}
-
 registry_answers() { curl -fsS --max-time 3 "http://$1/v2/" >/dev/null 2>&1; }
 
 start_registry() {
@@ -146,7 +108,7 @@ build_images() {
   fi
 }
 
-start_engine
+start_engine "$state"
 start_registry
 addr=$(cat "$state/registry.addr")
 build_images "$addr"
