@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Benchmarks: the planner (planner-bench) and the daemon (bench/daemon_bench.py:
+# binary size, converge time next to docker-compose, idle RSS).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+if ! command -v docker-compose >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
+fi
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-release -j "$(nproc)" --target supervisor planner-bench
+echo "== planner"
+build-release/bin/planner-bench
+echo "== daemon"
+state=$PWD/build-release/testenv
+bash scripts/testenv/up.sh "$state" >/dev/null
+trap 'bash scripts/testenv/down.sh "$state" >/dev/null' EXIT
+python3 bench/daemon_bench.py build-release/bin/supervisor "$state"
