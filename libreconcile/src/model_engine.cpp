@@ -64,7 +64,11 @@ void drop_empty_apps(State& state) {
 
 }  // namespace
 
-void apply(World& world, const Step& step) {
+void apply(World& world, const Step& step, UserLocks& user_locks) {
+  if (const auto* lock = std::get_if<TakeLock>(&step); lock != nullptr && user_locks.contains(lock->app_id)) {
+    if (!lock->force) return;  // "Updates are locked": nothing changes
+    user_locks.erase(lock->app_id);
+  }
   State& state = world.current;
   Context& context = world.context;
   std::visit(
@@ -84,17 +88,26 @@ void apply(World& world, const Step& step) {
             container->status = ServiceStatus::Exited;
           }
         } else if constexpr (std::is_same_v<T, Start>) {
+          // The executor reuses a container of the same service, config and
+          // release that is not running (created, or exited on the userland
+          // proxy error) and starts it; otherwise it creates one. Either way
+          // a running:false or requires-reboot service is left created.
           App& app = app_for(state, s.target.app_id, s.target.app_uuid);
           auto existing = std::find_if(app.services.begin(), app.services.end(), [&](const Service& c) {
             return c.service_name == s.target.service_name &&
                    (c.status == ServiceStatus::Installing || c.status == ServiceStatus::Installed ||
                     c.status == ServiceStatus::Exited) &&
-                   c.config().config_key == s.target.config().config_key && c.commit == s.target.commit;
+                   c.config().config_key == s.target.config().config_key && c.image == s.target.image &&
+                   c.commit == s.target.commit;
           });
           if (existing != app.services.end()) {
-            existing->running = s.target.running;
-            existing->status = s.target.running ? ServiceStatus::Running : ServiceStatus::Installed;
-            existing->exit_error.clear();
+            const bool starts = s.target.running && (!s.target.config().requires_reboot ||
+                                                     existing->created_at <= context.boot_time);
+            if (starts) {
+              existing->running = true;
+              existing->status = ServiceStatus::Running;
+              existing->exit_error.clear();
+            }
           } else {
             app.services.push_back(create_container(s.target, context));
           }
@@ -144,9 +157,43 @@ void apply(World& world, const Step& step) {
   drop_empty_apps(state);
 }
 
-void apply_batch(World& world, const std::vector<Step>& batch) {
-  for (const Step& step : batch) apply(world, step);
+void apply(World& world, const Step& step) {
+  UserLocks none;
+  apply(world, step, none);
+}
+
+void apply_batch(World& world, const std::vector<Step>& batch, UserLocks& user_locks) {
+  for (const Step& step : batch) apply(world, step, user_locks);
   world.context.now += 1;
+}
+
+void apply_batch(World& world, const std::vector<Step>& batch) {
+  UserLocks none;
+  apply_batch(world, batch, none);
+}
+
+void settle_transitions(World& world) {
+  for (App& app : world.current.apps) {
+    std::erase_if(app.services, [](const Service& s) {
+      return s.status == ServiceStatus::Removing || s.status == ServiceStatus::HandingOver;
+    });
+    for (Service& service : app.services) {
+      switch (service.status) {
+        case ServiceStatus::Stopping:
+          service.status = ServiceStatus::Exited;
+          service.running = false;
+          break;
+        case ServiceStatus::AwaitingHandover:
+        case ServiceStatus::Restarting:
+          service.status = ServiceStatus::Running;
+          service.running = true;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  drop_empty_apps(world.current);
 }
 
 void finish_downloads(World& world, const State& target) {
@@ -173,7 +220,8 @@ void reboot(World& world) {
     for (Service& service : app.services) {
       // The engine restarts containers with a restart policy; the ones never
       // started stay created.
-      if (service.status == ServiceStatus::Exited && service.config().restart != "no" && !service.config().restart.empty()) {
+      const std::string& policy = service.config().restart;
+      if (service.status == ServiceStatus::Exited && (policy.empty() || policy == "always")) {
         service.running = true;
         service.status = ServiceStatus::Running;
       }

@@ -143,6 +143,12 @@ class AppUpdatePlanner {
 
   void add(Step step, bool needs_lock) { steps_.add(std::move(step), needs_lock); }
   void wait(std::string reason) { add(Noop{std::move(reason)}, false); }
+  // A service that cannot start yet waits with a noop, but not while a
+  // reboot is pending (§3.4): the reboot happens only once the plan is
+  // empty, and the service may be waiting on one that starts after it.
+  void wait_to_start(std::string reason) {
+    if (!context_.reboot_breadcrumb_set) wait(std::move(reason));
+  }
 
   bool special_kill(const Service& current) const {
     for (const auto& [name, options] : current.config().networks) {
@@ -234,7 +240,7 @@ class AppUpdatePlanner {
     } else if (ready_to_start(target, true)) {
       add(Start{target, "the service has no container"}, true);
     } else {
-      wait("waiting for the dependencies, networks, volumes or images of " +
+      wait_to_start("waiting for the dependencies, networks, volumes or images of " +
            quoted(target.service_name) + " before starting it");
     }
   }
@@ -282,7 +288,7 @@ class AppUpdatePlanner {
         } else if (ready_to_start(target, true)) {
           add(Handover{current, target, "its configuration changed (hand-over)"}, false);
         } else {
-          wait("waiting for the dependencies of " + quoted(target.service_name) + " before hand-over");
+          wait_to_start("waiting for the dependencies of " + quoted(target.service_name) + " before hand-over");
         }
         break;
     }
@@ -308,7 +314,7 @@ class AppUpdatePlanner {
                                                  : "the engine could not start it (userland proxy)"},
             false);
       } else {
-        wait("waiting for the dependencies of " + quoted(target.service_name) + " before starting it");
+        wait_to_start("waiting for the dependencies of " + quoted(target.service_name) + " before starting it");
       }
     } else if (!target.running && is_running(current)) {
       add(Stop{current, "the target says the service must not run"}, true);
