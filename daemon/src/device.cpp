@@ -112,6 +112,14 @@ bool Device::start(std::string& error) {
   if (!server_.start(error)) return false;
   loop_thread_ = std::thread([this] { loop_.run(); });
   events_thread_ = std::thread([this] { watch_events(); });
+  container_logs_ = std::make_unique<ContainerLogs>(docker_, log_);
+  // Containers come and go with every update: look for new ones often.
+  logs_thread_ = std::thread([this] {
+    while (!stopping_) {
+      container_logs_->sync();
+      for (int i = 0; i < 20 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
   if (target_) {
     log_.info("target", "applying the stored target", {{"apps", std::to_string(target_->state.apps.size())}});
     loop_.set_target(target_->state);
@@ -127,6 +135,8 @@ void Device::stop() {
   server_.stop();
   if (loop_thread_.joinable()) loop_thread_.join();
   if (events_thread_.joinable()) events_thread_.join();
+  if (logs_thread_.joinable()) logs_thread_.join();
+  if (container_logs_) container_logs_->stop();
 }
 
 void Device::watch_events() {

@@ -12,6 +12,7 @@
 #include "api/server.hpp"
 #include "apply_loop.hpp"
 #include "config.hpp"
+#include "container_logs.hpp"
 #include "engine/docker/client.hpp"
 #include "engine/locks/update_locks.hpp"
 #include "engine/runtime/docker_executor.hpp"
@@ -78,6 +79,8 @@ class Device : public api::DeviceApi {
   std::optional<engine::store::Target> target_;
   std::thread loop_thread_;
   std::thread events_thread_;
+  std::thread logs_thread_;
+  std::unique_ptr<ContainerLogs> container_logs_;
   engine::CancelFlag stopping_{false};
 };
 

@@ -99,6 +99,20 @@ void Logger::log(Level level, std::string_view event, std::string message, std::
   for (const auto& [id, subscriber] : subscribers_) subscriber(entry);
 }
 
+void Logger::container_line(const std::string& service_name, std::int64_t service_id, bool is_stderr,
+                            std::string message) {
+  LogEvent entry;
+  entry.timestamp_ms = now_ms();
+  entry.event = "container";
+  entry.message = std::move(message);
+  entry.from_container = true;
+  entry.is_stderr = is_stderr;
+  entry.service_name = service_name;
+  entry.service_id = service_id;
+  const std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [id, subscriber] : subscribers_) subscriber(entry);
+}
+
 std::uint64_t Logger::subscribe(Subscriber subscriber) {
   const std::lock_guard<std::mutex> lock(mutex_);
   subscribers_.emplace_back(next_id_, std::move(subscriber));

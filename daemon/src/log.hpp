@@ -23,6 +23,11 @@ struct LogEvent {
   std::string event;                                      // short name: "step", "apply", ...
   std::vector<std::pair<std::string, std::string>> fields;
   std::string message;                                    // readable sentence for people
+  // A line of a container's output (not the supervisor's own event).
+  bool from_container = false;
+  bool is_stderr = false;
+  std::string service_name;
+  std::int64_t service_id = 0;
 };
 
 class Logger {
@@ -42,6 +47,11 @@ class Logger {
   void error(std::string_view event, std::string message, std::initializer_list<Field> fields = {}) {
     log(Level::Error, event, std::move(message), fields);
   }
+
+  // A container's output line: handed to subscribers only (the daemon's own
+  // stderr carries the supervisor's events, not the services' output).
+  void container_line(const std::string& service_name, std::int64_t service_id, bool is_stderr,
+                      std::string message);
 
   // Returns an id for unsubscribe(). Subscribers run on the logging thread
   // and must not block.

@@ -27,8 +27,9 @@ ENV = dict(line.strip().split("=", 1) for line in open(os.path.join(TESTENV, "en
 BUSYBOX = ENV["BUSYBOX_IMAGE"]
 REGISTRY_BUSYBOX = ENV["REGISTRY_BUSYBOX_IMAGE"]
 APP_ID = random.randint(100000, 999999)  # this run's app: everything it creates carries it
-# A long-running service that stops at once on SIGTERM.
-COMMAND = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+# A long-running service that says something every second and stops at once
+# on SIGTERM.
+COMMAND = ["sh", "-c", "trap 'exit 0' TERM; while true; do echo tick from $ROLE; sleep 1; done"]
 
 
 def docker(*args, check=True):
@@ -196,6 +197,23 @@ def main():
             assert starts["db"] < starts["api"] < starts["web"], f"depends_on order not kept: {starts}"
             docker("exec", "db_1_1_release-1", "sh", "-c", "echo precious > /data/file.txt")
         check("a 3-service target comes up, dependencies first", install)
+
+        def local_logs():
+            url = f"http://127.0.0.1:{daemon.port}/v2/local/logs"
+            lines = []
+            with urllib.request.urlopen(url, timeout=10) as stream:
+                deadline = time.time() + 10
+                while time.time() < deadline:
+                    line = stream.readline().decode()
+                    if not line:
+                        break
+                    lines.append(json.loads(line))
+                    if any(l.get("serviceName") == "db" and "tick from db" in l.get("message", "") for l in lines):
+                        break
+            assert lines and lines[0] == {"message": "Streaming logs", "isSystem": True}, lines[:1]
+            container = [l for l in lines if l.get("serviceName") == "db"]
+            assert container and container[0]["isStdErr"] is False and container[0]["serviceId"] == 1, lines[:5]
+        check("local logs stream the services' output as NDJSON", local_logs)
 
         def restart():
             daemon.stop()

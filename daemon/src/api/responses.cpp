@@ -243,10 +243,16 @@ void stream_logs(Logger& log, const std::atomic<bool>& stopping, httplib::Respon
   queue->lines.push_back(json{{"message", "Streaming logs"}, {"isSystem", true}}.dump() + "\n");
   const auto id = log.subscribe([queue](const LogEvent& event) {
     if (event.level == Level::Debug) return;
-    json line = {{"message", event.message.empty() ? Logger::format(event) : event.event + ": " + event.message},
-                 {"isSystem", true},
-                 {"timestamp", event.timestamp_ms}};
-    if (event.level == Level::Error) line["isStdErr"] = true;
+    json line;
+    if (event.from_container) {
+      line = {{"serviceName", event.service_name}, {"serviceId", event.service_id}, {"message", event.message},
+              {"isStdErr", event.is_stderr}, {"timestamp", event.timestamp_ms}};
+    } else {
+      line = {{"message", event.message.empty() ? Logger::format(event) : event.event + ": " + event.message},
+              {"isSystem", true},
+              {"timestamp", event.timestamp_ms}};
+      if (event.level == Level::Error) line["isStdErr"] = true;
+    }
     const std::lock_guard<std::mutex> lock(queue->mutex);
     if (queue->lines.size() < 10'000) queue->lines.push_back(line.dump() + "\n");  // slow client: drop
     queue->ready.notify_one();

@@ -140,6 +140,13 @@ class Client {
   [[nodiscard]] Status stream_events(const EventOptions& options, const EventFn& on_event,
                                      const CancelFlag* cancel) const;
 
+  // --- container output -----------------------------------------------------
+  // GET /containers/{id}/logs: delivers each output line to `on_line` on the
+  // calling thread until the container stops (follow), `cancel` is set (ok),
+  // or options.max_duration passes (ok). Blocks; run it on its own thread.
+  [[nodiscard]] Status stream_logs(const std::string& id, const LogOptions& options, const LogLineFn& on_line,
+                                   const CancelFlag* cancel) const;
+
  private:
   ClientOptions options_;
 };

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace engine::docker {
@@ -156,6 +157,21 @@ struct EventOptions {
   std::optional<double> since;
   // Stop on your own after this long; zero means only the cancel flag ends it.
   std::chrono::milliseconds max_duration{0};
+};
+
+// --- container logs ---------------------------------------------------------
+
+enum class OutputStream { stdout_stream, stderr_stream };
+// One line of a container's output, without its newline.
+using LogLineFn = std::function<void(OutputStream stream, std::string_view line)>;
+
+struct LogOptions {
+  bool follow = true;                  // keep streaming until the container stops
+  std::optional<std::int64_t> since;   // unix seconds; absent: from the start
+  // A container created with Tty sends its output raw; otherwise the engine
+  // frames it (8-byte headers naming stdout or stderr).
+  bool tty = true;
+  std::chrono::milliseconds max_duration{0};  // 0: only the end or the cancel flag
 };
 
 }  // namespace engine::docker
