@@ -10,21 +10,9 @@
 namespace supervisor {
 
 int cmd_healthcheck(std::span<const std::string_view> args) {
-  std::string config_path;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      config_path = args[++i];
-    } else {
-      std::fprintf(stderr, "usage: supervisor healthcheck [--config FILE]\n");
-      return 2;
-    }
-  }
-  const ConfigResult loaded = load_config(config_path);
-  if (!loaded.config) {
-    std::fprintf(stderr, "supervisor healthcheck: %s\n", loaded.error.c_str());
-    return 2;
-  }
-  const Config& config = *loaded.config;
+  const auto loaded = config_from_args(args, "healthcheck");
+  if (!loaded) return 2;
+  const Config& config = *loaded;
   const std::string host = config.listen_address == "0.0.0.0" ? "127.0.0.1" : config.listen_address;
   httplib::Client client(host, config.listen_port);
   client.set_connection_timeout(5, 0);

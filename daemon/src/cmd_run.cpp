@@ -13,21 +13,9 @@
 namespace supervisor {
 
 int cmd_run(std::span<const std::string_view> args) {
-  std::string config_path;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      config_path = args[++i];
-    } else {
-      std::fprintf(stderr, "usage: supervisor run [--config FILE]\n");
-      return 2;
-    }
-  }
-  const ConfigResult loaded = load_config(config_path);
-  if (!loaded.config) {
-    std::fprintf(stderr, "supervisor run: %s\n", loaded.error.c_str());
-    return 2;
-  }
-  const Config& config = *loaded.config;
+  const auto loaded = config_from_args(args, "run");
+  if (!loaded) return 2;
+  const Config& config = *loaded;
 
   // Signals are taken synchronously by this thread; every other thread is
   // started with them blocked.

@@ -20,6 +20,28 @@ constexpr const char* kUsage =
 
 }  // namespace
 
+namespace supervisor {
+
+std::optional<Config> config_from_args(std::span<const std::string_view> args, const char* command) {
+  std::string path;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      path = args[++i];
+    } else {
+      std::fprintf(stderr, "usage: supervisor %s [--config FILE]\n", command);
+      return std::nullopt;
+    }
+  }
+  ConfigResult loaded = load_config(path);
+  if (!loaded.config) {
+    std::fprintf(stderr, "supervisor %s: %s\n", command, loaded.error.c_str());
+    return std::nullopt;
+  }
+  return std::move(loaded.config);
+}
+
+}  // namespace supervisor
+
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {

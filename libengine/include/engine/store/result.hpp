@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+
+#include "engine/common/result.hpp"
 #include <utility>
 #include <variant>
 
@@ -37,24 +39,6 @@ enum class Change { Unchanged, Changed };
 
 // A value or an Error.
 template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit on purpose
-  Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit on purpose
-
-  [[nodiscard]] bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  // Precondition: ok().
-  [[nodiscard]] T& value() & { return std::get<0>(state_); }
-  [[nodiscard]] const T& value() const& { return std::get<0>(state_); }
-  [[nodiscard]] T&& value() && { return std::get<0>(std::move(state_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  // Precondition: !ok().
-  [[nodiscard]] const Error& error() const { return std::get<1>(state_); }
-
- private:
-  std::variant<T, Error> state_;
-};
+using Result = ResultOf<T, Error>;
 
 }  // namespace engine::store
