@@ -3,8 +3,15 @@
 # errors, runs every test (ctest), then runs the unit, conformance and
 # property tests again under AddressSanitizer and UBSan.
 #   scripts/test.sh            everything
+#   scripts/test.sh --long     the same, with 20,000 property cases instead of 1,000
 #   SKIP_SANITIZERS=1 scripts/test.sh   skip the sanitizer pass
 set -euo pipefail
+property_cases=1000
+case "${1:-}" in
+  --long) property_cases=20000 ;;
+  "") ;;
+  *) echo "usage: scripts/test.sh [--long]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 root=$PWD
 shared=${RECONCILE_SHARED_DIR:-$root/../shared}
@@ -12,7 +19,8 @@ shared=${RECONCILE_SHARED_DIR:-$root/../shared}
 scripts/install-deps.sh
 
 jobs=$(nproc)
-cmake -S . -B build -G Ninja -DRECONCILE_WERROR=ON -DRECONCILE_SHARED_DIR="$shared" >/dev/null
+cmake -S . -B build -G Ninja -DRECONCILE_WERROR=ON -DRECONCILE_SHARED_DIR="$shared" \
+  -DRECONCILE_PROPERTY_CASES=$property_cases >/dev/null
 cmake --build build -j "$jobs"
 status=0
 ctest --test-dir build --output-on-failure -j "$jobs" || status=1
@@ -20,12 +28,12 @@ ctest --test-dir build --output-on-failure -j "$jobs" || status=1
 if [ -z "${SKIP_SANITIZERS:-}" ]; then
   echo "== sanitizer build (ASan + UBSan)"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRECONCILE_WERROR=ON \
-    -DRECONCILE_SHARED_DIR="$shared" \
+    -DRECONCILE_SHARED_DIR="$shared" -DRECONCILE_PROPERTY_CASES=$property_cases \
     -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
     >/dev/null
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|conformance|property' \
-    -E 'installed_package_consumer' || status=1
+    -E 'installed_package|example_property_check' || status=1
 fi
 exit $status
