@@ -118,3 +118,18 @@ TEST_CASE("container name: service names with underscores and missing commits") 
   CHECK(parsed.value()["releaseId"] == 34);
   CHECK_FALSE(parsed.value().contains("commit"));
 }
+
+TEST_CASE("refusals: unknown restart policies and sizes that overflow") {
+  auto restart = compose::normalize_service(service_with({{"restart", "sometimes"}}), {});
+  REQUIRE_FALSE(restart.ok());
+  CHECK(restart.error().pointer == "/composition/restart");
+  auto huge = compose::normalize_service(service_with({{"mem_limit", "999999999999999g"}}), {});
+  REQUIRE_FALSE(huge.ok());
+  CHECK(huge.error().pointer == "/composition/mem_limit");
+}
+
+TEST_CASE("supervisor-api: a service on another's network stack does not join supervisor0") {
+  const json composition = normalized({{"network_mode", "service:db"},
+                                       {"labels", {{"io.balena.features.supervisor-api", "1"}}}})["composition"];
+  CHECK_FALSE(composition.contains("networks"));
+}

@@ -58,7 +58,10 @@ void apply_features(json& composition, json& feature_env, const Identity& /*id*/
     set_both(feature_env, "SUPERVISOR_PORT", port);
     set_both(feature_env, "SUPERVISOR_HOST", address);
     set_both(feature_env, "SUPERVISOR_ADDRESS", "http://" + address + ":" + port);
-    if (!host) composition["networks"]["supervisor0"] = json::object();
+    // Containers that share another's network stack cannot join networks.
+    const bool own_networks = !host && network_mode != "none" && !starts_with(network_mode, "container:") &&
+                              !starts_with(network_mode, "service:");
+    if (own_networks) composition["networks"]["supervisor0"] = json::object();
   } else if (composition.contains("networks")) {
     composition["networks"].erase("supervisor0");
   }

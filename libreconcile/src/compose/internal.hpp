@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -29,6 +30,8 @@ Parsed<json> guarded(F&& convert) {
     return ParseError{error.pointer, error.message};
   } catch (const nlohmann::json::exception& error) {
     return ParseError{"", error.what()};
+  } catch (const std::exception& error) {  // a number out of range
+    return ParseError{"", std::string("cannot convert: ") + error.what()};
   }
 }
 

@@ -203,6 +203,13 @@ json normalize_composition(const json& given, const Identity& id, const std::str
       }
     }
   }
+  if (out.contains("restart")) {
+    const auto policy = out["restart"].get<std::string>();
+    const bool retries = starts_with(policy, "on-failure:") && all_digits(policy.substr(11)) && policy.size() < 20;
+    if (policy != "no" && policy != "always" && policy != "on-failure" && policy != "unless-stopped" && !retries) {
+      fail(sub(pointer, "restart"), "\"" + policy + "\" is not a restart policy (no, always, on-failure[:N], unless-stopped)");
+    }
+  }
   if (out.contains("network_mode")) {
     const auto mode = out["network_mode"].get<std::string>();
     if (starts_with(mode, "service:")) out["network_mode"] = "service:" + trim(mode.substr(8));

@@ -2,6 +2,7 @@
 // several spellings for one thing (environment as object or list, commands as
 // string or list, memory with units), and the rest of the module wants one.
 #include <cctype>
+#include <cstdint>
 
 #include "compose/internal.hpp"
 
@@ -146,7 +147,9 @@ std::int64_t memory_bytes(const json& value, const std::string& pointer) {
   if (digits == 0 || digits > 15 || scale == 0) {
     fail(pointer, "\"" + text + "\" is not a memory size (a number with an optional b, k, m or g unit)");
   }
-  return std::stoll(text.substr(0, digits)) * scale;
+  const std::int64_t number = std::stoll(text.substr(0, digits));
+  if (number > INT64_MAX / scale) fail(pointer, "\"" + text + "\" is too large");
+  return number * scale;
 }
 
 std::int64_t duration_ns(const json& value, const std::string& pointer) {
