@@ -5,8 +5,6 @@
 //   {"compare": {"current", "target", "containerIds"}} -> {"result": bool} | {"error"}
 // Any printed response exits 0; unreadable stdin exits 2.
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -139,8 +137,11 @@ int cmd_compose(std::span<const std::string_view> args) {
                  arg.data(), kComposeUsage);
     return 2;
   }
-  std::string text(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>{});
-  if (std::cin.bad()) {
+  std::string text;
+  char buffer[65536];
+  std::size_t got = 0;
+  while ((got = std::fread(buffer, 1, sizeof buffer, stdin)) > 0) text.append(buffer, got);
+  if (std::ferror(stdin) != 0) {
     std::fputs("supervisor compose: cannot read the request from stdin\n", stderr);
     return 2;
   }
