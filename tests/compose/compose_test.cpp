@@ -133,3 +133,20 @@ TEST_CASE("supervisor-api: a service on another's network stack does not join su
                                        {"labels", {{"io.balena.features.supervisor-api", "1"}}}})["composition"];
   CHECK_FALSE(composition.contains("networks"));
 }
+
+TEST_CASE("create body from a planner Service: identity, composition and the engine image id") {
+  reconcile::Service service;
+  service.service_name = "web";
+  service.app_id = 9;
+  service.app_uuid = "u9";
+  service.docker_image_id = "sha256:feed";
+  reconcile::ServiceConfig config;
+  config.composition = R"({"ports":["80"],"environment":{"A":"1"}})";
+  service.set_config(config);
+  auto body = compose::service_to_container_create(service, {});
+  REQUIRE(body.ok());
+  CHECK(body.value()["Image"] == "sha256:feed");
+  CHECK(body.value()["HostConfig"]["PortBindings"].contains("80/tcp"));
+  CHECK(body.value()["Labels"]["io.balena.service-name"] == "web");
+  CHECK(body.value()["HostConfig"]["NetworkMode"] == "u9_default");
+}

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "reconcile/json.hpp"
+#include "reconcile/model.hpp"
 
 namespace reconcile::compose {
 
@@ -66,6 +67,12 @@ struct ServiceOptions {
 
 // normalize_service then container_create_body: what the runtime calls.
 [[nodiscard]] Parsed<nlohmann::json> service_to_container_create(const nlohmann::json& service,
+                                                                 const ServiceOptions& options);
+
+// The same for a planner Service: its identity fields and its composition
+// (ServiceConfig::composition). The service's docker_image_id stands for the
+// image inspect's Id when options.image_info has none.
+[[nodiscard]] Parsed<nlohmann::json> service_to_container_create(const Service& service,
                                                                  const ServiceOptions& options);
 
 // A container as GET /containers/{id}/json reports it, read back as a

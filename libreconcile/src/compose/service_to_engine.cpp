@@ -178,4 +178,21 @@ Parsed<nlohmann::json> service_to_container_create(const nlohmann::json& service
       [&] { return detail::create_body_json(detail::normalize_service_json(service, options), options); });
 }
 
+Parsed<nlohmann::json> service_to_container_create(const Service& service, const ServiceOptions& options) {
+  const nlohmann::json composition = nlohmann::json::parse(service.config().composition, nullptr, false);
+  if (!composition.is_object()) return ParseError{"/composition", "the service's composition is not a JSON object"};
+  const nlohmann::json as_json = {{"serviceName", service.service_name}, {"appId", service.app_id},
+                                  {"appUuid", service.app_uuid},         {"serviceId", service.service_id},
+                                  {"imageId", service.image_id},         {"releaseId", service.release_id},
+                                  {"commit", service.commit},            {"image", service.image},
+                                  {"composition", composition}};
+  if (!service.docker_image_id || (options.image_info.is_object() && options.image_info.contains("Id"))) {
+    return service_to_container_create(as_json, options);
+  }
+  ServiceOptions with_id = options;
+  if (!with_id.image_info.is_object()) with_id.image_info = nlohmann::json::object();
+  with_id.image_info["Id"] = *service.docker_image_id;
+  return service_to_container_create(as_json, with_id);
+}
+
 }  // namespace reconcile::compose
