@@ -3,7 +3,9 @@
 // owns a Device (its own scope label, records, lock directory) and leaves
 // nothing behind: it converges to an empty target at the end, and the
 // Device's destructor sweeps its scope whatever happened.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -102,6 +104,37 @@ void require_not_local(const std::string& image) {
   REQUIRE_FALSE(image_exists(image));
 }
 
+// The engine's own record of what happened since `since` (unix seconds):
+// container and image events, oldest first.
+std::vector<engine::docker::Event> engine_events(double since) {
+  std::vector<engine::docker::Event> out;
+  engine::docker::EventOptions options;
+  options.filters = {{"type", {"container", "image"}}};
+  options.since = since;
+  options.max_duration = std::chrono::milliseconds(700);  // the replay comes at once
+  const auto streamed = testenv::client().stream_events(
+      options, [&](const engine::docker::Event& event) { out.push_back(event); }, nullptr);
+  if (!streamed.ok()) FAIL(streamed.error().describe());
+  return out;
+}
+
+// Time (ns) of the first or last event of this type and action on this actor.
+enum class Which { First, Last };
+std::int64_t event_time(const std::vector<engine::docker::Event>& events, const std::string& type,
+                        const std::string& action, const std::string& actor, Which which) {
+  std::int64_t found = 0;
+  for (const auto& event : events) {
+    if (event.type != type || event.action != action || event.actor_id != actor) continue;
+    if (found == 0 || which == Which::Last) found = event.time_nano;
+    if (which == Which::First) break;
+  }
+  return found;
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
 
 TEST_CASE("a fresh install pulls the release from the registry and runs its three services with balena names",
@@ -184,6 +217,7 @@ void check_update(const std::string& strategy) {
 
   const auto second = release(device, three_services(new_image, strategy));
   const auto target = device.target({{app, second}});
+  const double update_began = unix_now() - 1;  // the engine's clock is this host's
   const auto updated = device.converge(target);
   INFO(updated.transcript());
   REQUIRE(updated.settled);
@@ -224,6 +258,35 @@ void check_update(const std::string& strategy) {
       CHECK(started == 0);
     }
   }
+  // The same order as the engine saw it: when the new image was pulled, when
+  // each old container died and each new one started.
+  const auto events = engine_events(update_began);
+  const std::int64_t first_pull = event_time(events, "image", "pull", new_image, Which::First);
+  const std::int64_t last_pull = event_time(events, "image", "pull", new_image, Which::Last);
+  REQUIRE(first_pull > 0);
+  for (const auto& old : before) {
+    const std::string service = label(old, "io.balena.service-name");
+    INFO(service);
+    const auto fresh = std::find_if(after.begin(), after.end(), [&](const ContainerView& c) {
+      return label(c, "io.balena.service-name") == service;
+    });
+    REQUIRE(fresh != after.end());
+    const std::int64_t died = event_time(events, "container", "die", old.id, Which::First);
+    const std::int64_t started = event_time(events, "container", "start", fresh->id, Which::First);
+    REQUIRE(died > 0);
+    REQUIRE(started > 0);
+    if (strategy == "download-then-kill") {
+      CHECK(last_pull < died);  // it ran while the new image downloaded
+      CHECK(died < started);
+    } else if (strategy == "hand-over") {
+      CHECK(last_pull < started);
+      CHECK(started < died);  // both ran at once: no gap in service
+    } else {
+      CHECK(died < first_pull);  // gone before the download began
+      CHECK(died < started);
+    }
+  }
+
   if (strategy == "delete-then-download") {
     // The old image is given up before the new one is downloaded.
     int removed = 0;
