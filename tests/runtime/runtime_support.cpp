@@ -82,6 +82,7 @@ std::string ConvergeResult::transcript() const {
     }
     const bool noop = std::holds_alternative<reconcile::Noop>(outcome.step);
     out << "  " << (noop ? reconcile::explain(outcome.step) : reconcile::describe(outcome.step));
+    if (!noop) out << "  [" << std::lround(outcome.result.seconds * 1000) << " ms]";
     if (!outcome.result.status.ok()) out << "  FAILED: " << outcome.result.status.error;
     out << "\n";
   }
