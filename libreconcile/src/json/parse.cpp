@@ -190,7 +190,7 @@ Parsed<PlanRequest> parse_plan_request_text(std::string_view text) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse_error, and out_of_range for 1E999 (found by fuzzing)
     return ParseError{"", std::string("not valid JSON: ") + error.what()};
   }
   return parse_plan_request(json);

@@ -17,8 +17,14 @@ namespace {
 // not depend on the order of the input.
 bool newer(const Service* a, const Service* b) {
   if (a->created_at != b->created_at) return a->created_at > b->created_at;
-  return std::tie(a->container_id, a->service_name, a->commit, a->image, a->service_id, a->release_id) <
-         std::tie(b->container_id, b->service_name, b->commit, b->image, b->service_id, b->release_id);
+  // Every field Service's == compares: two containers that tie here are equal
+  // (the fuzzer found duplicates without ids that differed only in status).
+  const auto key = [](const Service* s) {
+    return std::tie(s->container_id, s->service_name, s->commit, s->image, s->service_id, s->release_id,
+                    s->app_id, s->app_uuid, s->image_id, s->status, s->running, s->exit_error, s->docker_image_id,
+                    s->config().config_key, s->config().composition);
+  };
+  return key(a) < key(b);
 }
 
 std::string quoted(std::string_view text) {
