@@ -1,24 +1,60 @@
 #include "create_body.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "engine/runtime/container_spec.hpp"
+#include "device.hpp"
 
 namespace supervisor {
+namespace {
 
-engine::CreateBodyFn make_create_body(const Config& config) {
-  engine::ContainerSpecOptions options;
-  options.device_name = config.device_name;
-  options.device_type = config.device_type;
-  options.device_arch = config.arch;
-  options.device_uuid = config.uuid;
+std::string os_version() {
   std::ifstream os_release("/etc/os-release");
   for (std::string line; std::getline(os_release, line);) {
     if (line.rfind("PRETTY_NAME=", 0) == 0) {
-      options.os_version = line.substr(12);
-      std::erase(options.os_version, '"');
+      std::string value = line.substr(12);
+      std::erase(value, '"');
+      return value;
     }
   }
+  return "";
+}
+
+std::string host_name() {
+  char name[256] = {};
+  return gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
+}
+
+// The engine's socket as a path to bind (feature io.balena.features.balena-socket).
+std::string socket_path(const std::string& docker_host) {
+  const std::string prefix = "unix://";
+  if (docker_host.rfind(prefix, 0) == 0) return docker_host.substr(prefix.size());
+  return "/var/run/docker.sock";
+}
+
+}  // namespace
+
+engine::CreateBodyFn make_create_body(const Config& config) {
+  engine::ContainerSpecOptions options;
+  options.uuid = config.uuid;
+  options.device_name = config.device_name;
+  options.device_type = config.device_type;
+  options.device_arch = config.arch;
+  options.os_version = os_version();
+  options.version = kSupervisorVersion;
+  options.api_endpoint = config.api_endpoint;
+  options.listen_port = config.listen_port;
+  options.hostname = host_name();
+  options.host_has_modules = std::filesystem::exists("/lib/modules");
+  options.host_has_firmware = std::filesystem::exists("/lib/firmware");
+  options.docker_socket = socket_path(config.docker_host.empty() && std::getenv("DOCKER_HOST") != nullptr
+                                          ? std::string(std::getenv("DOCKER_HOST"))
+                                          : config.docker_host);
+  options.lock_dir_root = config.lock_dir();
   return [options](const reconcile::Service& target, nlohmann::json& body) {
     return engine::container_create_body(target, options, body);
   };

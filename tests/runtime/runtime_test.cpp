@@ -68,6 +68,16 @@ bool mounts_volume(const ContainerView& container, const std::string& volume) {
   return false;
 }
 
+// The host directory bound at `destination` (a bind mount), or "".
+std::string bind_source(const ContainerView& container, const std::string& destination) {
+  for (const auto& mount : container.raw.value("Mounts", json::array())) {
+    if (mount.value("Type", "") == "bind" && mount.value("Destination", "") == destination) {
+      return mount.value("Source", "");
+    }
+  }
+  return "";
+}
+
 // "2026-11-30T15:47:45.123456789Z" -> seconds since the day's start plus the
 // fraction; enough to order two starts of one test.
 double started_seconds(const std::string& rfc3339) {
@@ -168,6 +178,10 @@ TEST_CASE("a fresh install pulls the release from the registry and runs its thre
     CHECK(label(container, "io.balena.app-uuid") == app.app_uuid);
     CHECK(label(container, "io.balena.service-id") == std::to_string(target_service(target, service).service_id));
     CHECK(container.image == image);
+    // The update-lock directory is the one the device's UpdateLocks watches.
+    const std::string lock_dir = device.lock_dir() + "/" + std::to_string(app.app_id) + "/" + service;
+    CHECK(bind_source(container, "/tmp/balena") == lock_dir);
+    CHECK(bind_source(container, "/tmp/resin") == lock_dir);
     if (service == "worker") {
       CHECK(joined(container, default_network));
       CHECK_FALSE(mounts_volume(container, volume));

@@ -57,19 +57,21 @@ json network_body(const reconcile::Network& network) {
 }
 
 // The services' update-lock directory, mounted where balena services look.
+// The update-lock directory this executor's UpdateLocks watches, bound at
+// /tmp/balena and /tmp/resin; it replaces whatever the body bound there.
 void add_lock_binds(json& body, const std::string& dir) {
   json& host = body["HostConfig"];
   if (!host.is_object()) host = json::object();
   json& binds = host["Binds"];
   if (!binds.is_array()) binds = json::array();
-  for (const char* target : {"/tmp/balena", "/tmp/resin"}) {
-    const std::string bind = dir + ":" + target;
-    bool present = false;
-    for (const auto& existing : binds) {
-      if (existing.is_string() && existing.get<std::string>().ends_with(std::string(":") + target)) present = true;
-    }
-    if (!present) binds.push_back(bind);
+  json kept = json::array();
+  for (const auto& existing : binds) {
+    const bool lock_bind = existing.is_string() && (existing.get<std::string>().ends_with(":/tmp/balena") ||
+                                                    existing.get<std::string>().ends_with(":/tmp/resin"));
+    if (!lock_bind) kept.push_back(existing);
   }
+  for (const char* target : {"/tmp/balena", "/tmp/resin"}) kept.push_back(dir + ":" + target);
+  binds = std::move(kept);
 }
 
 }  // namespace

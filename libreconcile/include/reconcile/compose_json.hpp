@@ -42,6 +42,9 @@ struct ServiceOptions {
   bool host_has_firmware = false;   // /lib/firmware exists on the host
   std::optional<std::string> os_board_rev;  // feature host-os.board-rev
   std::string docker_socket = "/var/run/docker.sock";
+  // Where the update-lock directories live on the host: ROOT/APPID/SERVICE is
+  // bound at /tmp/balena and /tmp/resin in the container.
+  std::string lock_dir_root = "/tmp/balena-supervisor/services";
   // `docker image inspect` of the service image, or null: its Config gives
   // defaults, its Id becomes the container's Image.
   nlohmann::json image_info;

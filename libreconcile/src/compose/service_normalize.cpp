@@ -298,8 +298,7 @@ json normalize_service_json(const json& service, const ServiceOptions& options) 
 
   // Volumes: the user's, the update-lock directory, the image's VOLUMEs.
   json volumes = composition.value("volumes", json::array());
-  const std::string lock_dir =
-      "/tmp/balena-supervisor/services/" + std::to_string(id.app_id) + "/" + id.service_name;
+  const std::string lock_dir = options.lock_dir_root + "/" + std::to_string(id.app_id) + "/" + id.service_name;
   volumes.push_back(lock_dir + ":/tmp/resin");
   volumes.push_back(lock_dir + ":/tmp/balena");
   if (image_config.contains("Volumes") && image_config["Volumes"].is_object()) {

@@ -1,26 +1,18 @@
-// The body of POST /containers/create for a target service: the common
-// docker-compose keys mapped to the engine's fields, the environment and
-// labels the supervisor injects. (The full balena normalization, with every
-// feature label, belongs to libreconcile's compose module; this is the
-// runtime's use of it.)
+// The body of POST /containers/create for a target service: libreconcile's
+// compose normalization (reconcile/compose_json.hpp, docs/compose.md) with
+// the device's facts, as a Status for the executor.
 #pragma once
 
 #include <nlohmann/json.hpp>
-#include <string>
 
 #include "engine/exec/ports.hpp"
+#include "reconcile/compose_json.hpp"
 #include "reconcile/model.hpp"
 
 namespace engine {
 
-struct ContainerSpecOptions {
-  std::string device_uuid;
-  std::string device_name;
-  std::string device_type;
-  std::string device_arch;
-  std::string os_version;
-  std::string app_name;
-};
+// The device facts the body needs (uuid, names, lock directory, socket ...).
+using ContainerSpecOptions = reconcile::compose::ServiceOptions;
 
 [[nodiscard]] Status container_create_body(const reconcile::Service& target, const ContainerSpecOptions& options,
                                            nlohmann::json& body);
