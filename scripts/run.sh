@@ -2,7 +2,7 @@
 # The main job: a device supervisor converging a real release.
 #   scripts/run.sh          set up, run the example release, then update it
 #   scripts/run.sh clean    stop the daemon and remove the example's containers,
-#                           network and volume
+#                           network and volume; stop the engine if run.sh started it
 # Installs what is missing, builds, starts a Docker engine when none answers,
 # builds the example images locally (examples/release), starts the daemon
 # (data in build/run/), sends it release 1 then release 2 through the local
@@ -30,6 +30,7 @@ if [ "${1:-}" = clean ]; then
   done
   docker network rm 1_backend 1_default >/dev/null 2>&1 || true
   docker volume rm 1_data >/dev/null 2>&1 || true
+  stop_pid "$state/dockerd.pid" dockerd
   rm -rf "$state"
   echo "cleaned"
   exit 0
