@@ -5,6 +5,7 @@
 //   {"compare": {"current", "target", "containerIds"}} -> {"result": bool} | {"error"}
 // Any printed response exits 0; unreadable stdin exits 2.
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
