@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "engine/docker/client.hpp"
 #include "engine/runtime/container_spec.hpp"
 #include "device.hpp"
 
@@ -29,11 +29,12 @@ std::string host_name() {
   return gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
 }
 
-// The engine's socket as a path to bind (feature io.balena.features.balena-socket).
+// The engine's socket, bound into services with the label
+// io.balena.features.balena-socket (the default when the engine is on tcp://).
 std::string socket_path(const std::string& docker_host) {
-  const std::string prefix = "unix://";
-  if (docker_host.rfind(prefix, 0) == 0) return docker_host.substr(prefix.size());
-  return "/var/run/docker.sock";
+  const auto endpoint = engine::docker::parse_docker_host(docker_host);
+  if (!endpoint || endpoint->kind != engine::docker::Endpoint::Kind::unix_socket) return "/var/run/docker.sock";
+  return endpoint->socket_path;
 }
 
 }  // namespace
@@ -51,9 +52,7 @@ engine::CreateBodyFn make_create_body(const Config& config) {
   options.hostname = host_name();
   options.host_has_modules = std::filesystem::exists("/lib/modules");
   options.host_has_firmware = std::filesystem::exists("/lib/firmware");
-  options.docker_socket = socket_path(config.docker_host.empty() && std::getenv("DOCKER_HOST") != nullptr
-                                          ? std::string(std::getenv("DOCKER_HOST"))
-                                          : config.docker_host);
+  options.docker_socket = socket_path(config.docker_host);  // load_config resolved $DOCKER_HOST
   options.lock_dir_root = config.lock_dir();
   return [options](const reconcile::Service& target, nlohmann::json& body) {
     return engine::container_create_body(target, options, body);

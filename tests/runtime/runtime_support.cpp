@@ -62,9 +62,12 @@ docker::Filters scope_filter(const Device& device) {
 
 // The daemon's create body: environment, labels, binds, networks from the
 // service's composition (daemon/src/create_body.cpp).
-engine::CreateBodyFn daemon_create_body() {
+// Its lock binds name `data_dir`/locks, the directory the device's
+// UpdateLocks watches.
+engine::CreateBodyFn daemon_create_body(const std::string& data_dir) {
   supervisor::Config config;
   config.uuid = "runtime-test-device";
+  config.data_dir = data_dir;
   return supervisor::make_create_body(config);
 }
 
@@ -110,7 +113,8 @@ int ConvergeResult::batch_of(const std::string& action, const std::string& servi
 
 Device::Device(DeviceOptions options) {
   scope_ = random_hex(12);
-  lock_dir_ = (std::filesystem::temp_directory_path() / ("reconcile-runtime-locks-" + scope_)).string();
+  const auto data_dir = std::filesystem::temp_directory_path() / ("reconcile-runtime-" + scope_);
+  lock_dir_ = (data_dir / "locks").string();  // as the daemon's Config::lock_dir()
   std::filesystem::create_directories(lock_dir_);
   locks_ = std::make_unique<engine::UpdateLocks>(lock_dir_);
   engine::RuntimeSettings settings;
@@ -119,7 +123,7 @@ Device::Device(DeviceOptions options) {
   settings.reboot_breadcrumb = lock_dir_ + "/reboot-required";
   reader_ = std::make_unique<engine::DockerReader>(testenv::client(), records_, *locks_, downloads_, settings);
   executor_ = std::make_unique<engine::DockerExecutor>(testenv::client(), records_, *locks_, downloads_,
-                                                       daemon_create_body(),
+                                                       daemon_create_body(data_dir.string()),
                                                        engine::ExecutorSettings{settings.reboot_breadcrumb, {}});
   local_first_ = std::make_unique<supervisor::LocalImagesFirst>(*executor_, testenv::client());
 }
@@ -142,7 +146,7 @@ void Device::cleanup() {
   }
   for (const auto& image : images_to_remove_) (void)client.remove_image(image, docker::Force::no);
   std::error_code ignored;
-  std::filesystem::remove_all(lock_dir_, ignored);
+  std::filesystem::remove_all(std::filesystem::path(lock_dir_).parent_path(), ignored);
 }
 
 AppIdentity Device::new_app() {

@@ -56,24 +56,6 @@ json network_body(const reconcile::Network& network) {
   return body;
 }
 
-// The services' update-lock directory, mounted where balena services look.
-// The update-lock directory this executor's UpdateLocks watches, bound at
-// /tmp/balena and /tmp/resin; it replaces whatever the body bound there.
-void add_lock_binds(json& body, const std::string& dir) {
-  json& host = body["HostConfig"];
-  if (!host.is_object()) host = json::object();
-  json& binds = host["Binds"];
-  if (!binds.is_array()) binds = json::array();
-  json kept = json::array();
-  for (const auto& existing : binds) {
-    const bool lock_bind = existing.is_string() && (existing.get<std::string>().ends_with(":/tmp/balena") ||
-                                                    existing.get<std::string>().ends_with(":/tmp/resin"));
-    if (!lock_bind) kept.push_back(existing);
-  }
-  for (const char* target : {"/tmp/balena", "/tmp/resin"}) kept.push_back(dir + ":" + target);
-  binds = std::move(kept);
-}
-
 }  // namespace
 
 DockerExecutor::DockerExecutor(const docker::Client& docker, Records& records, UpdateLocks& locks,
@@ -224,15 +206,10 @@ Status DockerExecutor::start(const reconcile::Service& target) {
     if (Status built = create_body_(target, body); !built.ok()) return built;
     json& labels = body["Labels"];
     if (!labels.is_object()) labels = json::object();
-    labels[names::kSupervised] = "true";
-    labels[names::kAppId] = std::to_string(target.app_id);
-    labels[names::kAppUuid] = target.app_uuid;
-    labels[names::kServiceId] = std::to_string(target.service_id);
-    labels[names::kServiceName] = target.service_name;
     labels[names::kComposition] = target.config().composition;
     labels[names::kImage] = target.image;
-    add_lock_binds(body, locks_.service_dir(target.app_id, target.service_name));
-    // The services write their lockfiles there, so it must exist.
+    // The body binds the service's lock directory; the service writes its
+    // lockfiles there, so it must exist.
     std::error_code ignored;
     std::filesystem::create_directories(locks_.service_dir(target.app_id, target.service_name), ignored);
     // Only the first network goes into the create body; join the others.

@@ -39,6 +39,8 @@ Parsed<json> guarded(F&& convert) {
 [[nodiscard]] std::string trim(std::string_view text);
 [[nodiscard]] bool starts_with(std::string_view text, std::string_view prefix);
 [[nodiscard]] bool all_digits(std::string_view text);
+// object[key], or null when the object is not one or has no such key.
+[[nodiscard]] const json& member(const json& object, const char* key);
 // A string, number or boolean as the text the engine would see.
 [[nodiscard]] std::string scalar_text(const json& value, const std::string& pointer);
 // Upstream checkTruthy: true, 1, "1", "true", "on".

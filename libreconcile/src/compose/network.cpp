@@ -7,12 +7,6 @@
 namespace reconcile::compose::detail {
 namespace {
 
-const json& member(const json& object, const char* key) {
-  static const json null_value;
-  if (!object.is_object() || !object.contains(key)) return null_value;
-  return object[key];
-}
-
 json ipam_pool(const json& entry, const std::string& pointer) {
   if (!entry.is_object()) fail(pointer, "must be an object");
   json pool = json::object();

@@ -9,14 +9,8 @@
 namespace reconcile::compose::detail {
 namespace {
 
-const json& field(const json& object, const char* key) {
-  static const json null_value;
-  if (!object.is_object() || !object.contains(key)) return null_value;
-  return object[key];
-}
-
 std::string text(const json& object, const char* key) {
-  const json& value = field(object, key);
+  const json& value = member(object, key);
   return value.is_string() ? value.get<std::string>() : std::string();
 }
 
@@ -68,17 +62,17 @@ json networks_from_engine(const json& networks, const std::string& container_id)
   for (const auto& [name, endpoint] : networks.items()) {
     json network = json::object();
     json aliases = json::array();
-    for (const auto& alias : field(endpoint, "Aliases")) {
+    for (const auto& alias : member(endpoint, "Aliases")) {
       if (!alias.is_string()) continue;
       const auto value = alias.get<std::string>();
       if (value == container_id || value == short_id) continue;
       aliases.push_back(value);
     }
     network["aliases"] = aliases;
-    const json& ipam = field(endpoint, "IPAMConfig");
+    const json& ipam = member(endpoint, "IPAMConfig");
     network["ipv4_address"] = text(ipam, "IPv4Address");
     network["ipv6_address"] = text(ipam, "IPv6Address");
-    network["link_local_ips"] = field(ipam, "LinkLocalIPs").is_array() ? ipam["LinkLocalIPs"] : json::array();
+    network["link_local_ips"] = member(ipam, "LinkLocalIPs").is_array() ? ipam["LinkLocalIPs"] : json::array();
     drop_empty(network);
     out[name] = network;
   }
@@ -100,10 +94,10 @@ json healthcheck_from_engine(const json& check) {
 
 json service_from_container_json(const json& inspect) {
   if (!inspect.is_object()) fail("", "a container inspect must be an object");
-  const json& config = field(inspect, "Config");
-  const json& host = field(inspect, "HostConfig");
-  const json& state = field(inspect, "State");
-  const json labels = normalize_labels(field(config, "Labels"), "/Config/Labels");
+  const json& config = member(inspect, "Config");
+  const json& host = member(inspect, "HostConfig");
+  const json& state = member(inspect, "State");
+  const json labels = normalize_labels(member(config, "Labels"), "/Config/Labels");
 
   json service = json::object();
   if (!labels.contains("io.balena.service-name")) {
@@ -118,54 +112,54 @@ json service_from_container_json(const json& inspect) {
   service["containerId"] = id;
   service["image"] = text(config, "Image");
   if (const auto image_id = text(inspect, "Image"); !image_id.empty()) service["dockerImageId"] = image_id;
-  const bool running = field(state, "Running").is_boolean() && state["Running"].get<bool>();
+  const bool running = member(state, "Running").is_boolean() && state["Running"].get<bool>();
   const std::string status = text(state, "Status");
   service["running"] = running;
   service["status"] = running ? "Running" : status == "created" ? "Installed" : status == "dead" ? "Dead" : status;
   if (const auto created = text(inspect, "Created"); !created.empty()) service["createdAt"] = created;
 
   json c = json::object();
-  json env = environment_object(field(config, "Env"), "/Config/Env");
+  json env = environment_object(member(config, "Env"), "/Config/Env");
   c["environment"] = env;
   c["labels"] = labels;
-  c["command"] = field(config, "Cmd");
-  c["entrypoint"] = field(config, "Entrypoint");
+  c["command"] = member(config, "Cmd");
+  c["entrypoint"] = member(config, "Entrypoint");
   c["working_dir"] = text(config, "WorkingDir");
   c["user"] = text(config, "User");
   c["domainname"] = text(config, "Domainname");
   c["stop_signal"] = text(config, "StopSignal");
-  if (const json& tty = field(config, "Tty"); tty.is_boolean()) c["tty"] = tty;
-  c["healthcheck"] = healthcheck_from_engine(field(config, "Healthcheck"));
-  if (const json& timeout = field(config, "StopTimeout"); timeout.is_number() && timeout.get<std::int64_t>() != 0) {
+  if (const json& tty = member(config, "Tty"); tty.is_boolean()) c["tty"] = tty;
+  c["healthcheck"] = healthcheck_from_engine(member(config, "Healthcheck"));
+  if (const json& timeout = member(config, "StopTimeout"); timeout.is_number() && timeout.get<std::int64_t>() != 0) {
     c["stop_grace_period"] = timeout;
   }
 
-  c["networks"] = networks_from_engine(field(field(inspect, "NetworkSettings"), "Networks"), id);
+  c["networks"] = networks_from_engine(member(member(inspect, "NetworkSettings"), "Networks"), id);
   c["network_mode"] = text(host, "NetworkMode");
-  c["volumes"] = volumes_from_engine(field(host, "Binds"), field(config, "Volumes"), field(host, "Mounts"));
+  c["volumes"] = volumes_from_engine(member(host, "Binds"), member(config, "Volumes"), member(host, "Mounts"));
   json tmpfs = json::array();
-  if (field(host, "Tmpfs").is_object()) {
+  if (member(host, "Tmpfs").is_object()) {
     for (const auto& [path, _] : host["Tmpfs"].items()) tmpfs.push_back(path);
   }
   c["tmpfs"] = tmpfs;
-  c["ports"] = ports_from_engine(field(host, "PortBindings"));
+  c["ports"] = ports_from_engine(member(host, "PortBindings"));
   json security = json::array();
-  for (const auto& option : field(host, "SecurityOpt")) {
+  for (const auto& option : member(host, "SecurityOpt")) {
     if (option.is_string() && !starts_with(option.get<std::string>(), "label=")) security.push_back(option);
   }
   c["security_opt"] = security;
-  if (const json& init = field(host, "Init"); init.is_boolean()) c["init"] = init;
-  c["device_requests"] = field(host, "DeviceRequests");
+  if (const json& init = member(host, "Init"); init.is_boolean()) c["init"] = init;
+  c["device_requests"] = member(host, "DeviceRequests");
 
   const std::pair<const char*, const char*> lists[] = {{"cap_add", "CapAdd"},         {"cap_drop", "CapDrop"},
                                                        {"dns", "Dns"},                {"dns_opt", "DnsOptions"},
                                                        {"dns_search", "DnsSearch"},   {"extra_hosts", "ExtraHosts"},
                                                        {"group_add", "GroupAdd"}};
   for (const auto& [key, engine] : lists) {
-    if (field(host, engine).is_array()) c[key] = host[engine];
+    if (member(host, engine).is_array()) c[key] = host[engine];
   }
   json devices = json::array();
-  for (const auto& device : field(host, "Devices")) {
+  for (const auto& device : member(host, "Devices")) {
     std::string spec = text(device, "PathOnHost") + ":" + text(device, "PathInContainer");
     if (const auto permissions = text(device, "CgroupPermissions"); !permissions.empty()) spec += ":" + permissions;
     devices.push_back(spec);
@@ -175,27 +169,27 @@ json service_from_container_json(const json& inspect) {
   const std::pair<const char*, const char*> flags[] = {
       {"privileged", "Privileged"}, {"read_only", "ReadonlyRootfs"}, {"oom_kill_disable", "OomKillDisable"}};
   for (const auto& [key, engine] : flags) {
-    if (field(host, engine).is_boolean() && host[engine].get<bool>()) c[key] = true;
+    if (member(host, engine).is_boolean() && host[engine].get<bool>()) c[key] = true;
   }
   const std::pair<const char*, const char*> numbers[] = {
       {"mem_limit", "Memory"},      {"mem_reservation", "MemoryReservation"}, {"shm_size", "ShmSize"},
       {"cpu_shares", "CpuShares"},  {"cpu_quota", "CpuQuota"},               {"oom_score_adj", "OomScoreAdj"},
       {"pids_limit", "PidsLimit"}};
   for (const auto& [key, engine] : numbers) {
-    if (field(host, engine).is_number() && host[engine].get<std::int64_t>() != 0) c[key] = host[engine];
+    if (member(host, engine).is_number() && host[engine].get<std::int64_t>() != 0) c[key] = host[engine];
   }
-  if (field(host, "NanoCpus").is_number() && host["NanoCpus"].get<std::int64_t>() != 0) {
+  if (member(host, "NanoCpus").is_number() && host["NanoCpus"].get<std::int64_t>() != 0) {
     c["cpus"] = static_cast<double>(host["NanoCpus"].get<std::int64_t>()) / 1e9;
   }
   const std::pair<const char*, const char*> strings[] = {
       {"cpuset", "CpusetCpus"}, {"cgroup_parent", "CgroupParent"}, {"pid", "PidMode"},
       {"userns_mode", "UsernsMode"}, {"ipc", "IpcMode"}};
   for (const auto& [key, engine] : strings) c[key] = text(host, engine);
-  if (field(host, "Sysctls").is_object()) c["sysctls"] = host["Sysctls"];
-  const json& restart = field(host, "RestartPolicy");
+  if (member(host, "Sysctls").is_object()) c["sysctls"] = host["Sysctls"];
+  const json& restart = member(host, "RestartPolicy");
   std::string policy = text(restart, "Name");
   if (policy.empty()) policy = "no";
-  if (policy == "on-failure" && field(restart, "MaximumRetryCount").is_number() &&
+  if (policy == "on-failure" && member(restart, "MaximumRetryCount").is_number() &&
       restart["MaximumRetryCount"].get<std::int64_t>() > 0) {
     policy += ":" + std::to_string(restart["MaximumRetryCount"].get<std::int64_t>());
   }

@@ -24,6 +24,12 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
+const json& member(const json& object, const char* key) {
+  static const json null_value;
+  if (!object.is_object() || !object.contains(key)) return null_value;
+  return object[key];
+}
+
 bool all_digits(std::string_view text) {
   if (text.empty()) return false;
   for (char c : text) {

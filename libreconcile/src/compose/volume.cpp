@@ -6,15 +6,6 @@
 #include "compose/internal.hpp"
 
 namespace reconcile::compose::detail {
-namespace {
-
-const json& member(const json& object, const char* key) {
-  static const json null_value;
-  if (!object.is_object() || !object.contains(key)) return null_value;
-  return object[key];
-}
-
-}  // namespace
 
 json normalize_volume_json(const json& volume) {
   if (!volume.is_object()) fail("", "a volume must be an object");

@@ -19,8 +19,9 @@
 namespace engine {
 
 // Builds the body of POST /containers/create for a target service (compose
-// normalization). The executor adds the supervisor's own labels and the
-// update-lock bind mounts.
+// normalization: the io.balena.* labels and the update-lock binds of the
+// directory the executor's UpdateLocks watches included). The executor adds
+// only this supervisor's private labels (composition, image reference).
 using CreateBodyFn = std::function<Status(const reconcile::Service& target, nlohmann::json& body)>;
 
 struct ExecutorSettings {
