@@ -201,10 +201,22 @@ struct State {
   friend bool operator==(const State&, const State&) = default;
 };
 
+// An image the engine holds, with or without a record of the supervisor's:
+// the planner records one it already has (saveImage) instead of pulling it
+// (images built on the device by `balena push`, records lost with a store).
+struct EngineImage {
+  std::string id;                       // "sha256:..."
+  std::vector<std::string> references;  // repo tags and repo digests
+
+  friend bool operator==(const EngineImage&, const EngineImage&) = default;
+  friend auto operator<=>(const EngineImage&, const EngineImage&) = default;
+};
+
 struct Context {
   Seconds now = 0;
   Seconds boot_time = 0;
-  std::vector<Image> available_images;
+  std::vector<Image> available_images;   // image records whose image the engine holds
+  std::vector<EngineImage> engine_images;  // every image the engine holds
   std::vector<std::string> downloading;  // image names being pulled
   // appId -> service name -> container id, for network_mode service:<x>.
   std::map<AppId, std::map<std::string, std::string>> container_ids;

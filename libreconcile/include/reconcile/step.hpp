@@ -55,8 +55,13 @@ struct Handover {  // start the target beside the current, then kill the current
   std::string reason;
   friend bool operator==(const Handover&, const Handover&) = default;
 };
-struct RemoveImage {
+// What removeImage does with the engine's image once the record is gone:
+// Keep when another record (another release's) still uses the same image.
+enum class EngineCopy { Delete, Keep };
+
+struct RemoveImage {  // delete the image record, and the engine's image unless kept
   Image image;
+  EngineCopy engine_copy = EngineCopy::Delete;
   std::string reason;
   friend bool operator==(const RemoveImage&, const RemoveImage&) = default;
 };

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "engine/common/error.hpp"
 #include "reconcile/model.hpp"
 #include "reconcile/step.hpp"
 
@@ -17,14 +18,6 @@ namespace engine {
 struct Snapshot {
   reconcile::State current;
   reconcile::Context context;
-};
-
-// The outcome of an operation that can fail: empty error means success.
-struct Status {
-  std::string error;
-  [[nodiscard]] bool ok() const { return error.empty(); }
-  static Status success() { return {}; }
-  static Status failure(std::string message) { return {std::move(message)}; }
 };
 
 class StateReader {
