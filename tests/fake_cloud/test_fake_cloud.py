@@ -337,24 +337,26 @@ def test_tls():
         print("skip serves HTTPS: no openssl to make a self-signed certificate")
         return
     tmp = tempfile.mkdtemp(prefix="fake-cloud-tls-")
-    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-    p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
+    try:
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                            "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key,
+                            "-out", cert], capture_output=True, text=True)
+        if p.returncode != 0:
+            check("a self-signed certificate for the TLS check (openssl)", False, p.stderr)
+            return
+        with FakeCloud(tls_cert=cert, tls_key=key) as cloud:
+            ctx = ssl.create_default_context(cafile=cert)
+            conn = http.client.HTTPSConnection("127.0.0.1", cloud.port, context=ctx, timeout=10)
+            conn.request("GET", "/ping")
+            resp = conn.getresponse()
+            body = resp.read()
+            conn.close()
+            check("serves HTTPS with the given certificate", cloud.url.startswith("https://")
+                  and resp.status == 200 and body == b"OK" and cloud.control("GET", "health") == {"ok": True},
+                  (resp.status, body))
+    finally:
         shutil.rmtree(tmp)
-        check("a self-signed certificate for the TLS check (openssl)", False, p.stderr)
-        return
-    with FakeCloud(tls_cert=cert, tls_key=key) as cloud:
-        ctx = ssl.create_default_context(cafile=cert)
-        conn = http.client.HTTPSConnection("127.0.0.1", cloud.port, context=ctx, timeout=10)
-        conn.request("GET", "/ping")
-        resp = conn.getresponse()
-        body = resp.read()
-        conn.close()
-        check("serves HTTPS with the given certificate", cloud.url.startswith("https://") and resp.status == 200
-              and body == b"OK" and cloud.control("GET", "health") == {"ok": True}, (resp.status, body))
-    shutil.rmtree(tmp)
 
 
 def guarded(test, *args):
