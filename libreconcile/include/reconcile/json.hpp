@@ -51,6 +51,8 @@ struct PlanRequest {
 // and numeric offsets).
 [[nodiscard]] std::optional<Seconds> parse_time(std::string_view text);
 [[nodiscard]] std::string format_time(Seconds time);
+// Milliseconds since the epoch in the "2026-01-01T00:30:00.250Z" form (log lines).
+[[nodiscard]] std::string format_time_ms(std::int64_t ms);
 
 [[nodiscard]] nlohmann::json to_json(const Step& step);
 [[nodiscard]] nlohmann::json to_json(const std::vector<Step>& steps);  // {"steps": [...]}

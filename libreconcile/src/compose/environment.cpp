@@ -8,15 +8,15 @@ namespace reconcile::compose::detail {
 json supervisor_environment(const Identity& id, const ServiceOptions& options) {
   json env = json::object();
   const std::pair<const char*, std::string> shared[] = {
-      {"APP_ID", std::to_string(id.app_id)},   {"APP_UUID", id.app_uuid},
+      {"APP_ID", fmt::to_string(id.app_id)},   {"APP_UUID", id.app_uuid},
       {"APP_NAME", options.app_name},          {"SERVICE_NAME", id.service_name},
       {"DEVICE_UUID", options.uuid},           {"DEVICE_ARCH", options.device_arch},
       {"DEVICE_TYPE", options.device_type},    {"HOST_OS_VERSION", options.os_version},
       {"APP_LOCK_PATH", "/tmp/balena/updates.lock"},
   };
   for (const auto& [name, value] : shared) {
-    env[std::string("BALENA_") + name] = value;
-    env[std::string("RESIN_") + name] = value;
+    env[fmt::format("BALENA_{}", name)] = value;
+    env[fmt::format("RESIN_{}", name)] = value;
   }
   env["BALENA_SERVICE_HANDOVER_COMPLETE_PATH"] = "/tmp/balena/handover-complete";
   env["RESIN_SERVICE_KILL_ME_PATH"] = "/tmp/balena/handover-complete";

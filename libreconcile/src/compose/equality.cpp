@@ -75,7 +75,7 @@ bool same_network_mode(const json& current, const json& target, const std::map<s
   const std::string have = current.value("network_mode", "");
   if (starts_with(want, "service:")) {
     const auto found = ids.find(want.substr(8));
-    return (found != ids.end() && have == "container:" + found->second) || have == want;
+    return (found != ids.end() && have == fmt::format("container:{}", found->second)) || have == want;
   }
   if (want.empty()) {
     // The engine reports the network the container was created on.

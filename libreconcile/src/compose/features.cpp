@@ -8,7 +8,7 @@ namespace reconcile::compose::detail {
 namespace {
 
 bool enabled(const json& labels, const char* feature) {
-  const std::string key = std::string("io.balena.features.") + feature;
+  const std::string key = fmt::format("io.balena.features.{}", feature);
   return labels.contains(key) && truthy(labels[key]);
 }
 
@@ -17,8 +17,8 @@ void add_bind(json& composition, const std::string& spec) {
 }
 
 void set_both(json& env, const std::string& name, const std::string& value) {
-  env["BALENA_" + name] = value;
-  env["RESIN_" + name] = value;
+  env[fmt::format("BALENA_{}", name)] = value;
+  env[fmt::format("RESIN_{}", name)] = value;
 }
 
 }  // namespace
@@ -53,11 +53,11 @@ void apply_features(json& composition, json& feature_env, const Identity& /*id*/
   if (enabled(labels, "supervisor-api")) {
     const bool host = network_mode == "host";
     const std::string address = host ? "127.0.0.1" : options.supervisor_api_host;
-    const std::string port = std::to_string(options.listen_port);
+    const std::string port = fmt::to_string(options.listen_port);
     set_both(feature_env, "SUPERVISOR_API_KEY", options.service_api_key);
     set_both(feature_env, "SUPERVISOR_PORT", port);
     set_both(feature_env, "SUPERVISOR_HOST", address);
-    set_both(feature_env, "SUPERVISOR_ADDRESS", "http://" + address + ":" + port);
+    set_both(feature_env, "SUPERVISOR_ADDRESS", fmt::format("http://{}:{}", address, port));
     // Containers that share another's network stack cannot join networks.
     const bool own_networks = !host && network_mode != "none" && !starts_with(network_mode, "container:") &&
                               !starts_with(network_mode, "service:");

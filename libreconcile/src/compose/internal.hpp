@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 namespace reconcile::compose::detail {
 
 using nlohmann::json;
+using reconcile::detail::child_pointer;
 using reconcile::detail::FieldError;
 
 [[noreturn]] void fail(const std::string& pointer, const std::string& message);
@@ -31,7 +33,7 @@ Parsed<json> guarded(F&& convert) {
   } catch (const nlohmann::json::exception& error) {
     return ParseError{"", error.what()};
   } catch (const std::exception& error) {  // a number out of range
-    return ParseError{"", std::string("cannot convert: ") + error.what()};
+    return ParseError{"", fmt::format("cannot convert: {}", error.what())};
   }
 }
 
@@ -74,6 +76,10 @@ void ports_to_engine(const json& canonical, json& exposed, json& bindings);
 void volumes_to_engine(const json& volumes, json& binds, json& anonymous, json& mounts);
 [[nodiscard]] json volumes_from_engine(const json& binds, const json& config_volumes, const json& mounts);
 [[nodiscard]] json tmpfs_list(const json& tmpfs, const std::string& pointer);
+// The engine name of an app's volume: APPID_NAME.
+[[nodiscard]] inline std::string app_volume_name(std::int64_t app_id, std::string_view name) {
+  return fmt::format("{}_{}", app_id, name);
+}
 
 // ---- identity of a service
 struct Identity {

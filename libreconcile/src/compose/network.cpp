@@ -11,9 +11,9 @@ json ipam_pool(const json& entry, const std::string& pointer) {
   if (!entry.is_object()) fail(pointer, "must be an object");
   json pool = json::object();
   for (const char* key : {"subnet", "gateway", "ip_range"}) {
-    if (entry.contains(key) && !entry[key].is_null()) pool[key] = scalar_text(entry[key], pointer + "/" + key);
+    if (entry.contains(key) && !entry[key].is_null()) pool[key] = scalar_text(entry[key], child_pointer(pointer, key));
   }
-  if (entry.contains("aux_addresses")) pool["aux_addresses"] = environment_object(entry["aux_addresses"], pointer + "/aux_addresses");
+  if (entry.contains("aux_addresses")) pool["aux_addresses"] = environment_object(entry["aux_addresses"], child_pointer(pointer, "aux_addresses"));
   drop_empty(pool);
   return pool;
 }
@@ -49,13 +49,13 @@ json normalize_network_json(const json& network) {
   const json& ipam_config = member(ipam, "config");
   if (!ipam_config.is_null() && !ipam_config.is_array()) fail("/config/ipam/config", "must be a list");
   for (std::size_t i = 0; i < ipam_config.size(); ++i) {
-    pools.push_back(ipam_pool(ipam_config[i], "/config/ipam/config/" + std::to_string(i)));
+    pools.push_back(ipam_pool(ipam_config[i], child_pointer("/config/ipam/config", i)));
   }
   config["ipam"] = {{"driver", ipam.contains("driver") ? scalar_text(ipam["driver"], "/config/ipam/driver") : "default"},
                     {"options", environment_object(member(ipam, "options"), "/config/ipam/options")},
                     {"config", pools}};
   json labels = normalize_labels(member(given, "labels"), "/config/labels");
-  labels["io.balena.app-id"] = std::to_string(app_id.get<std::int64_t>());
+  labels["io.balena.app-id"] = fmt::to_string(app_id.get<std::int64_t>());
   if (!pools.empty()) labels["io.balena.private.ipam.config"] = "true";
   config["labels"] = labels;
   return {{"name", name}, {"appId", app_id}, {"appUuid", app_uuid}, {"config", config}};
@@ -65,7 +65,7 @@ json network_create_body_json(const json& network) {
   const json normalized = normalize_network_json(network);
   const json& config = normalized["config"];
   const std::string prefix = normalized["appUuid"].is_string() ? normalized["appUuid"].get<std::string>()
-                                                               : std::to_string(normalized["appId"].get<std::int64_t>());
+                                                               : fmt::to_string(normalized["appId"].get<std::int64_t>());
   json pools = json::array();
   for (const auto& pool : config["ipam"]["config"]) {
     json engine = json::object();
@@ -77,7 +77,7 @@ json network_create_body_json(const json& network) {
   }
   json labels = config["labels"];
   labels["io.balena.supervised"] = "true";
-  return {{"Name", prefix + "_" + normalized["name"].get<std::string>()},
+  return {{"Name", fmt::format("{}_{}", prefix, normalized["name"].get<std::string>())},
           {"Driver", config["driver"]},
           {"CheckDuplicate", true},
           {"Options", config["driver_opts"]},
@@ -95,7 +95,7 @@ json network_from_engine_json(const json& inspect) {
   const std::string engine_name = name_json.get<std::string>();
   const auto underscore = engine_name.find('_');
   if (underscore == std::string::npos || underscore == 0 || underscore + 1 == engine_name.size()) {
-    fail("/Name", "\"" + engine_name + "\" is not an app network name (APPUUID_NAME)");
+    fail("/Name", fmt::format("\"{}\" is not an app network name (APPUUID_NAME)", engine_name));
   }
   const std::string prefix = engine_name.substr(0, underscore);
   json labels = normalize_labels(member(inspect, "Labels"), "/Labels");
@@ -105,7 +105,8 @@ json network_from_engine_json(const json& inspect) {
   } else if (all_digits(prefix) && prefix.size() <= 18) {
     app_id = std::stoll(prefix);
   } else {
-    fail("/Labels", "network \"" + engine_name + "\" has no io.balena.app-id label and no numeric app id prefix");
+    fail("/Labels",
+         fmt::format("network \"{}\" has no io.balena.app-id label and no numeric app id prefix", engine_name));
   }
   labels.erase("io.balena.supervised");
 

@@ -34,13 +34,13 @@ Range parse_range(const std::string& text, const std::string& spec, const std::s
   const std::string first = text.substr(0, dash);
   const std::string last = dash == std::string::npos ? first : text.substr(dash + 1);
   if (!all_digits(first) || !all_digits(last) || first.size() > 5 || last.size() > 5) {
-    fail(pointer, "\"" + spec + "\" is not a port mapping ([IP:][HOST[-END]:]PORT[-END][/PROTOCOL])");
+    fail(pointer, fmt::format("\"{}\" is not a port mapping ([IP:][HOST[-END]:]PORT[-END][/PROTOCOL])", spec));
   }
   range.first = std::stoll(first);
   range.last = std::stoll(last);
   range.given = true;
   if (range.last < range.first || range.last > 65535) {
-    fail(pointer, "\"" + spec + "\" has an invalid port range");
+    fail(pointer, fmt::format("\"{}\" has an invalid port range", spec));
   }
   return range;
 }
@@ -53,7 +53,7 @@ std::vector<Mapping> parse_port(const std::string& spec_in, const std::string& p
     protocol = rest.substr(slash + 1);
     rest = rest.substr(0, slash);
     if (protocol != "tcp" && protocol != "udp" && protocol != "sctp") {
-      fail(pointer, "\"" + spec + "\" has an unknown protocol \"" + protocol + "\"");
+      fail(pointer, fmt::format("\"{}\" has an unknown protocol \"{}\"", spec, protocol));
     }
   }
   std::string ip;
@@ -71,12 +71,12 @@ std::vector<Mapping> parse_port(const std::string& spec_in, const std::string& p
     }
   }
   const Range container = parse_range(container_text, spec, pointer);
-  if (!container.given) fail(pointer, "\"" + spec + "\" names no container port");
+  if (!container.given) fail(pointer, fmt::format("\"{}\" names no container port", spec));
   Range host = parse_range(host_text, spec, pointer);
   // A bare container port is published on the same host port.
   if (!host_part) host = container;
   if (host.given && host.last - host.first != container.last - container.first) {
-    fail(pointer, "\"" + spec + "\": the host and container port ranges differ in length");
+    fail(pointer, fmt::format("\"{}\": the host and container port ranges differ in length", spec));
   }
   std::vector<Mapping> out;
   for (std::int64_t offset = 0; offset <= container.last - container.first; ++offset) {
@@ -86,7 +86,7 @@ std::vector<Mapping> parse_port(const std::string& spec_in, const std::string& p
 }
 
 std::string range_text(std::int64_t first, std::int64_t last) {
-  return first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+  return first == last ? fmt::to_string(first) : fmt::format("{}-{}", first, last);
 }
 
 // Sorts and folds runs whose container and host ports both step by one.
@@ -112,10 +112,10 @@ json fold(std::vector<Mapping> mappings) {
     }
     const Mapping& end = mappings[j - 1];
     std::string text;
-    if (!start.host_ip.empty()) text += start.host_ip + ":";
-    if (start.host_port >= 0) text += range_text(start.host_port, end.host_port) + ":";
+    if (!start.host_ip.empty()) text += fmt::format("{}:", start.host_ip);
+    if (start.host_port >= 0) text += fmt::format("{}:", range_text(start.host_port, end.host_port));
     else if (!start.host_ip.empty()) text += ":";
-    text += range_text(start.container_port, end.container_port) + "/" + start.protocol;
+    text += fmt::format("{}/{}", range_text(start.container_port, end.container_port), start.protocol);
     out.push_back(text);
     i = j;
   }
@@ -129,7 +129,7 @@ json normalize_ports(const json& ports, const std::string& pointer) {
   if (!ports.is_array()) fail(pointer, "must be a list of port mappings");
   std::vector<Mapping> mappings;
   for (std::size_t i = 0; i < ports.size(); ++i) {
-    const std::string item_pointer = pointer + "/" + std::to_string(i);
+    const std::string item_pointer = child_pointer(pointer, i);
     if (!ports[i].is_string() && !ports[i].is_number_integer()) {
       fail(item_pointer, "must be a port mapping string (the long syntax is not supported)");
     }
@@ -141,11 +141,11 @@ json normalize_ports(const json& ports, const std::string& pointer) {
 
 void ports_to_engine(const json& canonical, json& exposed, json& bindings) {
   for (std::size_t i = 0; i < canonical.size(); ++i) {
-    for (const Mapping& m : parse_port(canonical[i].get<std::string>(), "/composition/ports/" + std::to_string(i))) {
-      const std::string key = std::to_string(m.container_port) + "/" + m.protocol;
+    for (const Mapping& m : parse_port(canonical[i].get<std::string>(), child_pointer("/composition/ports", i))) {
+      const std::string key = fmt::format("{}/{}", m.container_port, m.protocol);
       exposed[key] = json::object();
       bindings[key].push_back(
-          {{"HostIp", m.host_ip}, {"HostPort", m.host_port < 0 ? std::string() : std::to_string(m.host_port)}});
+          {{"HostIp", m.host_ip}, {"HostPort", m.host_port < 0 ? std::string() : fmt::to_string(m.host_port)}});
     }
   }
 }

@@ -15,9 +15,9 @@ std::string text(const json& object, const char* key) {
 }
 
 std::int64_t label_int(const json& labels, const char* key, const char* pointer) {
-  if (!labels.contains(key)) fail(pointer, std::string("the container has no ") + key + " label");
+  if (!labels.contains(key)) fail(pointer, fmt::format("the container has no {} label", key));
   const auto value = labels[key].get<std::string>();
-  if (!all_digits(value) || value.size() > 18) fail(pointer, std::string("label ") + key + " is not a number");
+  if (!all_digits(value) || value.size() > 18) fail(pointer, fmt::format("label {} is not a number", key));
   return std::stoll(value);
 }
 
@@ -47,12 +47,12 @@ void parse_name(const std::string& raw, json& service) {
     if (!ids) continue;
     service["imageId"] = std::stoll(parts[image]);
     service["releaseId"] = std::stoll(parts[release]);
-    std::string commit;
-    for (std::size_t j = release + 1; j < parts.size(); ++j) commit += (j > release + 1 ? "_" : "") + parts[j];
+    const auto commit_parts = parts.begin() + static_cast<std::ptrdiff_t>(release + 1);
+    const std::string commit = fmt::format("{}", fmt::join(commit_parts, parts.end(), "_"));
     if (!commit.empty()) service["commit"] = commit;
     return;
   }
-  fail("/Name", "\"" + raw + "\" is not a supervisor container name (SERVICENAME_IMAGEID_RELEASEID_COMMIT)");
+  fail("/Name", fmt::format("\"{}\" is not a supervisor container name (SERVICENAME_IMAGEID_RELEASEID_COMMIT)", raw));
 }
 
 json networks_from_engine(const json& networks, const std::string& container_id) {
@@ -160,8 +160,10 @@ json service_from_container_json(const json& inspect) {
   }
   json devices = json::array();
   for (const auto& device : member(host, "Devices")) {
-    std::string spec = text(device, "PathOnHost") + ":" + text(device, "PathInContainer");
-    if (const auto permissions = text(device, "CgroupPermissions"); !permissions.empty()) spec += ":" + permissions;
+    std::string spec = fmt::format("{}:{}", text(device, "PathOnHost"), text(device, "PathInContainer"));
+    if (const auto permissions = text(device, "CgroupPermissions"); !permissions.empty()) {
+      spec += fmt::format(":{}", permissions);
+    }
     devices.push_back(spec);
   }
   c["devices"] = devices;
@@ -191,7 +193,7 @@ json service_from_container_json(const json& inspect) {
   if (policy.empty()) policy = "no";
   if (policy == "on-failure" && member(restart, "MaximumRetryCount").is_number() &&
       restart["MaximumRetryCount"].get<std::int64_t>() > 0) {
-    policy += ":" + std::to_string(restart["MaximumRetryCount"].get<std::int64_t>());
+    policy += fmt::format(":{}", restart["MaximumRetryCount"].get<std::int64_t>());
   }
   if (!restart.is_null()) c["restart"] = policy;
   const std::string hostname = text(config, "Hostname");

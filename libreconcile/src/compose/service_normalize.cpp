@@ -12,10 +12,6 @@
 namespace reconcile::compose::detail {
 namespace {
 
-std::string sub(const std::string& pointer, const std::string& key) {
-  return pointer + "/" + reconcile::detail::escape_pointer_token(key);
-}
-
 std::int64_t int_field(const json& object, const char* key, std::int64_t fallback, const std::string& pointer) {
   if (!object.contains(key) || object[key].is_null()) return fallback;
   const json& value = object[key];
@@ -23,12 +19,12 @@ std::int64_t int_field(const json& object, const char* key, std::int64_t fallbac
   if (value.is_string() && all_digits(value.get<std::string>()) && value.get<std::string>().size() < 19) {
     return std::stoll(value.get<std::string>());
   }
-  fail(sub(pointer, key), "must be an integer");
+  fail(child_pointer(pointer, key), "must be an integer");
 }
 
 std::string string_field(const json& object, const char* key, const std::string& fallback, const std::string& pointer) {
   if (!object.contains(key) || object[key].is_null()) return fallback;
-  if (!object[key].is_string()) fail(sub(pointer, key), "must be a string");
+  if (!object[key].is_string()) fail(child_pointer(pointer, key), "must be a string");
   return object[key].get<std::string>();
 }
 
@@ -60,14 +56,14 @@ json healthcheck_to_docker(const json& check, const std::string& pointer) {
   if (check.contains("test")) {
     const json& test = check["test"];
     if (test.is_string()) out["Test"] = json::array({"CMD-SHELL", test});
-    else out["Test"] = string_list(test, sub(pointer, "test"));
+    else out["Test"] = string_list(test, child_pointer(pointer, "test"));
   }
   const std::pair<const char*, const char*> durations[] = {
       {"interval", "Interval"}, {"timeout", "Timeout"}, {"start_period", "StartPeriod"}, {"start_interval", "StartInterval"}};
   for (const auto& [key, engine] : durations) {
-    if (check.contains(key)) out[engine] = duration_ns(check[key], sub(pointer, key));
+    if (check.contains(key)) out[engine] = duration_ns(check[key], child_pointer(pointer, key));
   }
-  if (check.contains("retries")) out["Retries"] = number_value(check["retries"], sub(pointer, "retries"));
+  if (check.contains("retries")) out["Retries"] = number_value(check["retries"], child_pointer(pointer, "retries"));
   return out;
 }
 
@@ -77,7 +73,7 @@ json networks_of(const json& networks, const Identity& id, const std::string& po
   json by_name = json::object();
   if (networks.is_array()) {
     for (std::size_t i = 0; i < networks.size(); ++i) {
-      if (!networks[i].is_string()) fail(pointer + "/" + std::to_string(i), "must be a network name");
+      if (!networks[i].is_string()) fail(child_pointer(pointer, i), "must be a network name");
       by_name[networks[i].get<std::string>()] = json::object();
     }
   } else if (networks.is_object()) {
@@ -86,7 +82,7 @@ json networks_of(const json& networks, const Identity& id, const std::string& po
     fail(pointer, "must be a list of network names or an object");
   }
   for (const auto& [name, settings] : by_name.items()) {
-    const std::string here = sub(pointer, name);
+    const std::string here = child_pointer(pointer, name);
     if (!settings.is_null() && !settings.is_object()) fail(here, "must be an object");
     const bool supervisor = name == "supervisor0";
     json network = json::object();
@@ -94,20 +90,20 @@ json networks_of(const json& networks, const Identity& id, const std::string& po
     if (!supervisor) aliases.push_back(id.service_name);
     if (settings.is_object()) {
       if (settings.contains("aliases")) {
-        for (const auto& alias : string_list(settings["aliases"], sub(here, "aliases"))) {
+        for (const auto& alias : string_list(settings["aliases"], child_pointer(here, "aliases"))) {
           if (std::find(aliases.begin(), aliases.end(), alias) == aliases.end()) aliases.push_back(alias);
         }
       }
       for (const char* key : {"ipv4_address", "ipv6_address"}) {
-        if (settings.contains(key) && !settings[key].is_null()) network[key] = scalar_text(settings[key], sub(here, key));
+        if (settings.contains(key) && !settings[key].is_null()) network[key] = scalar_text(settings[key], child_pointer(here, key));
       }
       if (settings.contains("link_local_ips")) {
-        network["link_local_ips"] = string_list(settings["link_local_ips"], sub(here, "link_local_ips"));
+        network["link_local_ips"] = string_list(settings["link_local_ips"], child_pointer(here, "link_local_ips"));
       }
     }
     network["aliases"] = aliases;
     drop_empty(network);
-    out[supervisor ? name : id.app_uuid + "_" + name] = network;
+    out[supervisor ? name : fmt::format("{}_{}", id.app_uuid, name)] = network;
   }
   return out;
 }
@@ -125,7 +121,7 @@ const std::set<std::string> kMemoryKeys = {"mem_limit", "mem_reservation", "shm_
 json normalize_composition(const json& given, const Identity& id, const std::string& pointer) {
   json out = json::object();
   for (const auto& [key, value] : given.items()) {
-    const std::string here = sub(pointer, key);
+    const std::string here = child_pointer(pointer, key);
     if (value.is_null()) continue;
     if (kStringKeys.contains(key)) {
       out[key] = scalar_text(value, here);
@@ -197,9 +193,9 @@ json normalize_composition(const json& given, const Identity& id, const std::str
       const auto spec = device.get<std::string>();
       const auto first = spec.find(':');
       if (first == std::string::npos) {
-        device = spec + ":" + spec + ":rwm";
+        device = fmt::format("{0}:{0}:rwm", spec);
       } else if (spec.find(':', first + 1) == std::string::npos) {
-        device = spec + ":rwm";
+        device = fmt::format("{}:rwm", spec);
       }
     }
   }
@@ -207,12 +203,13 @@ json normalize_composition(const json& given, const Identity& id, const std::str
     const auto policy = out["restart"].get<std::string>();
     const bool retries = starts_with(policy, "on-failure:") && all_digits(policy.substr(11)) && policy.size() < 20;
     if (policy != "no" && policy != "always" && policy != "on-failure" && policy != "unless-stopped" && !retries) {
-      fail(sub(pointer, "restart"), "\"" + policy + "\" is not a restart policy (no, always, on-failure[:N], unless-stopped)");
+      fail(child_pointer(pointer, "restart"),
+           fmt::format("\"{}\" is not a restart policy (no, always, on-failure[:N], unless-stopped)", policy));
     }
   }
   if (out.contains("network_mode")) {
     const auto mode = out["network_mode"].get<std::string>();
-    if (starts_with(mode, "service:")) out["network_mode"] = "service:" + trim(mode.substr(8));
+    if (starts_with(mode, "service:")) out["network_mode"] = fmt::format("service:{}", trim(mode.substr(8)));
   }
   return out;
 }
@@ -276,9 +273,9 @@ json normalize_service_json(const json& service, const ServiceOptions& options) 
   json labels = normalize_labels(image_config.value("Labels", json()), "/options/imageInfo/Config/Labels");
   labels.update(composition.value("labels", json::object()));
   labels["io.balena.supervised"] = "true";
-  labels["io.balena.app-id"] = std::to_string(id.app_id);
+  labels["io.balena.app-id"] = fmt::to_string(id.app_id);
   labels["io.balena.app-uuid"] = id.app_uuid;
-  labels["io.balena.service-id"] = std::to_string(id.service_id);
+  labels["io.balena.service-id"] = fmt::to_string(id.service_id);
   labels["io.balena.service-name"] = id.service_name;
   composition["labels"] = labels;
 
@@ -298,9 +295,9 @@ json normalize_service_json(const json& service, const ServiceOptions& options) 
 
   // Volumes: the user's, the update-lock directory, the image's VOLUMEs.
   json volumes = composition.value("volumes", json::array());
-  const std::string lock_dir = options.lock_dir_root + "/" + std::to_string(id.app_id) + "/" + id.service_name;
-  volumes.push_back(lock_dir + ":/tmp/resin");
-  volumes.push_back(lock_dir + ":/tmp/balena");
+  const std::string lock_dir = fmt::format("{}/{}/{}", options.lock_dir_root, id.app_id, id.service_name);
+  volumes.push_back(fmt::format("{}:/tmp/resin", lock_dir));
+  volumes.push_back(fmt::format("{}:/tmp/balena", lock_dir));
   if (image_config.contains("Volumes") && image_config["Volumes"].is_object()) {
     for (const auto& [path, _] : image_config["Volumes"].items()) volumes.push_back(path);
   }

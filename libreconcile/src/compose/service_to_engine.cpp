@@ -78,7 +78,9 @@ json create_body_json(const json& normalized, const ServiceOptions& options) {
   env["BALENA_DEVICE_NAME_AT_INIT"] = options.device_name;
   env["RESIN_DEVICE_NAME_AT_INIT"] = options.device_name;
   json env_list = json::array();
-  for (const auto& [name, value] : env.items()) env_list.push_back(name + "=" + value.get<std::string>());
+  for (const auto& [name, value] : env.items()) {
+    env_list.push_back(fmt::format("{}={}", name, value.get<std::string>()));
+  }
   body["Env"] = env_list;
   body["Labels"] = composition.value("labels", json::object());
   body["Tty"] = composition.value("tty", true);
@@ -89,6 +91,15 @@ json create_body_json(const json& normalized, const ServiceOptions& options) {
   json host = json::object();
   for (const auto& [key, engine] : kHostConfig) {
     if (composition.contains(key)) host[engine] = composition[key];
+  }
+  // SELinux label=... options are the engine's to set, as the balena
+  // supervisor does; the others go through as given.
+  if (host.contains("SecurityOpt") && host["SecurityOpt"].is_array()) {
+    json kept = json::array();
+    for (const auto& option : host["SecurityOpt"]) {
+      if (!option.is_string() || !starts_with(option.get<std::string>(), "label=")) kept.push_back(option);
+    }
+    host["SecurityOpt"] = std::move(kept);
   }
   if (composition.contains("cpus")) {
     host["NanoCpus"] = static_cast<std::int64_t>(composition["cpus"].get<double>() * 1e9);
@@ -134,13 +145,14 @@ json create_body_json(const json& normalized, const ServiceOptions& options) {
     const auto name = mode.substr(8);
     const auto found = options.container_ids.find(name);
     if (found == options.container_ids.end()) {
-      fail("/composition/network_mode", "network_mode \"" + mode + "\": service \"" + name + "\" has no container");
+      fail("/composition/network_mode",
+           fmt::format("network_mode \"{}\": service \"{}\" has no container", mode, name));
     }
-    host["NetworkMode"] = "container:" + found->second;
+    host["NetworkMode"] = fmt::format("container:{}", found->second);
   } else if (!mode.empty()) {
     host["NetworkMode"] = mode;
   } else if (!networks.empty()) {
-    const std::string default_name = normalized.value("appUuid", "") + "_default";
+    const std::string default_name = fmt::format("{}_default", normalized.value("appUuid", ""));
     std::string first = networks.begin().key();
     for (const auto& [name, _] : networks.items()) {
       if (name != "supervisor0") {

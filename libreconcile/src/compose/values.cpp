@@ -58,7 +58,7 @@ bool truthy(const json& value) {
 
 std::string normalize_label_key(const std::string& key) {
   if (!starts_with(key, "io.resin.")) return key;
-  std::string out = "io.balena." + key.substr(9);
+  std::string out = fmt::format("io.balena.{}", key.substr(9));
   const auto pos = out.find("resin-api");
   if (pos != std::string::npos) out.replace(pos, 9, "balena-api");
   return out;
@@ -85,13 +85,13 @@ json environment_object(const json& env, const std::string& pointer) {
   if (env.is_null()) return out;
   if (env.is_object()) {
     for (const auto& [key, value] : env.items()) {
-      out[key] = scalar_text(value, pointer + "/" + reconcile::detail::escape_pointer_token(key));
+      out[key] = scalar_text(value, child_pointer(pointer, key));
     }
     return out;
   }
   if (!env.is_array()) fail(pointer, "must be an object or a list of NAME=value");
   for (std::size_t i = 0; i < env.size(); ++i) {
-    if (!env[i].is_string()) fail(pointer + "/" + std::to_string(i), "must be a string NAME=value");
+    if (!env[i].is_string()) fail(child_pointer(pointer, i), "must be a string NAME=value");
     const auto item = env[i].get<std::string>();
     const auto eq = item.find('=');
     if (eq == std::string::npos) out[item] = "";
@@ -151,10 +151,10 @@ std::int64_t memory_bytes(const json& value, const std::string& pointer) {
   else if (unit == "m") scale = 1024 * 1024;
   else if (unit == "g") scale = 1024 * 1024 * 1024;
   if (digits == 0 || digits > 15 || scale == 0) {
-    fail(pointer, "\"" + text + "\" is not a memory size (a number with an optional b, k, m or g unit)");
+    fail(pointer, fmt::format("\"{}\" is not a memory size (a number with an optional b, k, m or g unit)", text));
   }
   const std::int64_t number = std::stoll(text.substr(0, digits));
-  if (number > INT64_MAX / scale) fail(pointer, "\"" + text + "\" is too large");
+  if (number > INT64_MAX / scale) fail(pointer, fmt::format("\"{}\" is too large", text));
   return number * scale;
 }
 
@@ -169,7 +169,7 @@ std::int64_t duration_ns(const json& value, const std::string& pointer) {
   while (i < text.size()) {
     std::size_t start = i;
     while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) != 0 || text[i] == '.')) ++i;
-    if (start == i) fail(pointer, "\"" + text + "\" is not a duration such as \"1m30s\"");
+    if (start == i) fail(pointer, fmt::format("\"{}\" is not a duration such as \"1m30s\"", text));
     const double number = std::stod(text.substr(start, i - start));
     std::size_t unit_start = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i])) != 0) ++i;
@@ -181,7 +181,7 @@ std::int64_t duration_ns(const json& value, const std::string& pointer) {
     else if (unit == "ms") scale = 1e6;
     else if (unit == "us") scale = 1e3;
     else if (unit == "ns") scale = 1;
-    else fail(pointer, "\"" + text + "\" has an unknown duration unit \"" + unit + "\"");
+    else fail(pointer, fmt::format("\"{}\" has an unknown duration unit \"{}\"", text, unit));
     total += static_cast<std::int64_t>(number * scale);
   }
   return total;
@@ -192,7 +192,7 @@ json string_list(const json& value, const std::string& pointer) {
   if (!value.is_array()) fail(pointer, "must be a list of strings");
   json out = json::array();
   for (std::size_t i = 0; i < value.size(); ++i) {
-    out.push_back(scalar_text(value[i], pointer + "/" + std::to_string(i)));
+    out.push_back(scalar_text(value[i], child_pointer(pointer, i)));
   }
   return out;
 }

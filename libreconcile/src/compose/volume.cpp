@@ -29,7 +29,7 @@ json normalize_volume_json(const json& volume) {
 json volume_create_body_json(const json& volume) {
   const json normalized = normalize_volume_json(volume);
   const json& config = normalized["config"];
-  return {{"Name", std::to_string(normalized["appId"].get<std::int64_t>()) + "_" + normalized["name"].get<std::string>()},
+  return {{"Name", app_volume_name(normalized["appId"].get<std::int64_t>(), normalized["name"].get<std::string>())},
           {"Driver", config["driver"]},
           {"DriverOpts", config["driver_opts"]},
           {"Labels", config["labels"]}};
@@ -43,7 +43,7 @@ json volume_from_engine_json(const json& inspect) {
   const auto underscore = engine_name.find('_');
   const std::string prefix = underscore == std::string::npos ? "" : engine_name.substr(0, underscore);
   if (!all_digits(prefix) || prefix.size() > 18 || underscore + 1 == engine_name.size()) {
-    fail("/Name", "\"" + engine_name + "\" is not an app volume name (APPID_NAME)");
+    fail("/Name", fmt::format("\"{}\" is not an app volume name (APPID_NAME)", engine_name));
   }
   const json labels = member(inspect, "Labels").is_object() ? inspect["Labels"] : json::object();
   json app_uuid;

@@ -30,9 +30,8 @@ std::string normalize_short(const std::string& entry, std::int64_t app_id) {
   const auto parts = split(entry, ':');
   if (parts.size() == 1) return parts[0];  // anonymous volume
   if (is_path(parts[0])) return "";        // user bind mount: not allowed
-  std::string out = std::to_string(app_id) + "_" + parts[0];
-  for (std::size_t i = 1; i < parts.size(); ++i) out += ":" + parts[i];
-  return out;
+  // APPID_NAME, then the rest of the entry as it was.
+  return app_volume_name(app_id, fmt::format("{}", fmt::join(parts, ":")));
 }
 
 // A long entry in canonical form, or null when it is dropped or malformed.
@@ -47,7 +46,7 @@ json normalize_long(const json& entry, std::int64_t app_id) {
   if (type == "volume") {
     if (!source.empty()) {
       if (is_path(source)) return nullptr;
-      out["source"] = std::to_string(app_id) + "_" + source;
+      out["source"] = app_volume_name(app_id, source);
     }
     if (entry.contains("volume") && entry["volume"].is_object() && truthy(entry["volume"].value("nocopy", json(false)))) {
       out["volume"] = {{"nocopy", true}};
@@ -82,7 +81,7 @@ json normalize_volumes(const json& volumes, std::int64_t app_id, const std::stri
       json normalized = normalize_long(entry, app_id);
       if (!normalized.is_null()) out.push_back(std::move(normalized));
     } else {
-      fail(pointer + "/" + std::to_string(i), "must be a string or an object");
+      fail(child_pointer(pointer, i), "must be a string or an object");
     }
   }
   return out;

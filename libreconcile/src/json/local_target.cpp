@@ -3,6 +3,8 @@
 #include <array>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "model_readers.hpp"
 #include "reader.hpp"
 #include "reconcile/json.hpp"
@@ -24,7 +26,7 @@ std::int64_t read_id(const Reader& reader) {
     std::int64_t value = 0;
     const bool digits = !text.empty() && text.size() < 19 &&
                         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits) reader.fail("must be an integer, not '" + text + "'");
+    if (!digits) reader.fail(fmt::format("must be an integer, not '{}'", text));
     for (char c : text) value = value * 10 + (c - '0');
     return value;
   }
@@ -33,7 +35,7 @@ std::int64_t read_id(const Reader& reader) {
 
 std::int64_t key_id(const Reader& reader, const std::string& key, const char* what) {
   const nlohmann::json text = key;
-  return read_id(Reader(text, reader.pointer() + "/" + detail::escape_pointer_token(key) + " (" + what + ")"));
+  return read_id(Reader(text, fmt::format("{} ({})", detail::child_pointer(reader.pointer(), key), what)));
 }
 
 Service read_local_service(const Reader& reader, const App& app, std::int64_t release_id,
@@ -63,7 +65,7 @@ App read_local_app(const Reader& reader, std::int64_t app_id) {
   reader.expect_object();
   App app;
   app.app_id = app_id;
-  app.app_uuid = std::to_string(app_id);
+  app.app_uuid = fmt::to_string(app_id);
   app.name = reader.string_or("name", "");
   app.commit = reader.string_or("commit", "");
   const std::int64_t release_id = reader.has("releaseId") ? read_id(reader.at("releaseId")) : 1;
@@ -77,11 +79,11 @@ App read_local_app(const Reader& reader, std::int64_t app_id) {
       const auto& added = app.services.back();
       const auto twice = std::count_if(app.services.begin(), app.services.end(),
                                        [&](const Service& s) { return s.service_name == added.service_name; });
-      if (twice > 1) services.at(key.c_str()).fail("service '" + added.service_name + "' appears twice");
+      if (twice > 1) services.at(key.c_str()).fail(fmt::format("service '{}' appears twice", added.service_name));
     }
     if (const auto cycle = detail::find_dependency_cycle(app)) {
-      reader.at("services").fail("depends_on forms a cycle through service '" +
-                                 app.services[*cycle].service_name + "'");
+      reader.at("services").fail(
+          fmt::format("depends_on forms a cycle through service '{}'", app.services[*cycle].service_name));
     }
   }
   if (reader.has("networks")) {

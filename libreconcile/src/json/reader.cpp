@@ -1,5 +1,7 @@
 #include "reader.hpp"
 
+#include <fmt/format.h>
+
 namespace reconcile::detail {
 namespace {
 
@@ -24,28 +26,36 @@ std::string escape_pointer_token(std::string_view token) {
   return out;
 }
 
+std::string child_pointer(std::string_view pointer, std::string_view key) {
+  return fmt::format("{}/{}", pointer, escape_pointer_token(key));
+}
+
+std::string child_pointer(std::string_view pointer, std::size_t index) {
+  return fmt::format("{}/{}", pointer, index);
+}
+
 bool Reader::has(const char* key) const { return json_.is_object() && json_.contains(key); }
 
 Reader Reader::at(const char* key) const {
-  return Reader(json_.at(key), pointer_ + "/" + escape_pointer_token(key));
+  return Reader(json_.at(key), child_pointer(pointer_, key));
 }
 
 Reader Reader::at(std::size_t index) const {
-  return Reader(json_.at(index), pointer_ + "/" + std::to_string(index));
+  return Reader(json_.at(index), child_pointer(pointer_, index));
 }
 
 void Reader::fail(const std::string& message) const { throw FieldError{pointer_, message}; }
 
 void Reader::expect_object() const {
-  if (!json_.is_object()) fail(std::string("must be an object, not ") + type_name(json_));
+  if (!json_.is_object()) fail(fmt::format("must be an object, not {}", type_name(json_)));
 }
 
 void Reader::expect_array() const {
-  if (!json_.is_array()) fail(std::string("must be an array, not ") + type_name(json_));
+  if (!json_.is_array()) fail(fmt::format("must be an array, not {}", type_name(json_)));
 }
 
 std::string Reader::as_string() const {
-  if (!json_.is_string()) fail(std::string("must be a string, not ") + type_name(json_));
+  if (!json_.is_string()) fail(fmt::format("must be a string, not {}", type_name(json_)));
   return json_.get<std::string>();
 }
 
@@ -56,11 +66,11 @@ std::int64_t Reader::as_int() const {
     if (value > static_cast<std::uint64_t>(INT64_MAX)) fail("is too large");
     return static_cast<std::int64_t>(value);
   }
-  fail(std::string("must be an integer, not ") + type_name(json_));
+  fail(fmt::format("must be an integer, not {}", type_name(json_)));
 }
 
 bool Reader::as_bool() const {
-  if (!json_.is_boolean()) fail(std::string("must be true or false, not ") + type_name(json_));
+  if (!json_.is_boolean()) fail(fmt::format("must be true or false, not {}", type_name(json_)));
   return json_.get<bool>();
 }
 
@@ -87,10 +97,10 @@ std::map<std::string, std::string> Reader::as_string_map() const {
     return out;
   }
   if (!json_.is_object()) {
-    fail(std::string("must be an object of strings or a list of KEY=VALUE, not ") + type_name(json_));
+    fail(fmt::format("must be an object of strings or a list of KEY=VALUE, not {}", type_name(json_)));
   }
   for (const auto& [key, value] : json_.items()) {
-    const Reader item(value, pointer_ + "/" + escape_pointer_token(key));
+    const Reader item(value, child_pointer(pointer_, key));
     // Compose allows numbers and booleans as values; they mean their text.
     if (value.is_string()) {
       out[key] = value.get<std::string>();
@@ -99,7 +109,7 @@ std::map<std::string, std::string> Reader::as_string_map() const {
     } else if (value.is_null()) {
       out[key] = "";
     } else {
-      item.fail(std::string("must be a string, not ") + type_name(value));
+      item.fail(fmt::format("must be a string, not {}", type_name(value)));
     }
   }
   return out;

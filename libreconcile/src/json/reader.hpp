@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace reconcile::detail {
@@ -52,5 +53,8 @@ class Reader {
 
 // JSON pointer escaping of one reference token.
 [[nodiscard]] std::string escape_pointer_token(std::string_view token);
+// The pointer to a member (its key escaped) or an element of `pointer`.
+[[nodiscard]] std::string child_pointer(std::string_view pointer, std::string_view key);
+[[nodiscard]] std::string child_pointer(std::string_view pointer, std::size_t index);
 
 }  // namespace reconcile::detail

@@ -3,6 +3,8 @@
 #include <regex>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "model_readers.hpp"
 #include "reader.hpp"
 #include "reconcile/json.hpp"
@@ -18,7 +20,7 @@ bool matches(const std::string& text, const std::regex& pattern) { return std::r
 void check_names(const Reader& reader, const std::map<std::string, std::string>& map, const std::regex& pattern,
                  const char* what) {
   for (const auto& [name, value] : map) {
-    if (!matches(name, pattern)) reader.fail("'" + name + "' is not a valid " + what + " name");
+    if (!matches(name, pattern)) reader.fail(fmt::format("'{}' is not a valid {} name", name, what));
   }
 }
 
@@ -27,7 +29,7 @@ Service read_v3_service(const Reader& reader, const std::string& name, const App
   static const std::regex env_name(R"([A-Za-z_][A-Za-z0-9_]*)");
   static const std::regex label_name(R"([\x21-\x7e]+)");
   reader.expect_object();
-  if (!matches(name, service_name)) reader.fail("'" + name + "' is not a valid service name");
+  if (!matches(name, service_name)) reader.fail(fmt::format("'{}' is not a valid service name", name));
   if (!reader.has("image")) reader.fail("needs an image");
   const std::string image = reader.at("image").as_string();
   if (image.empty() || image.size() > 255) reader.at("image").fail("must hold 1 to 255 characters");
@@ -70,7 +72,7 @@ App read_v3_app(const Reader& reader, const std::string& uuid) {
   app.is_host = reader.bool_or("is_host", false);
   const std::string app_class = reader.string_or("class", "fleet");
   if (app_class != "fleet" && app_class != "app" && app_class != "block") {
-    reader.at("class").fail("must be fleet, app or block, not '" + app_class + "'");
+    reader.at("class").fail(fmt::format("must be fleet, app or block, not '{}'", app_class));
   }
   if (!reader.has("releases")) return app;
   const Reader releases = reader.at("releases");
@@ -91,7 +93,7 @@ App read_v3_app(const Reader& reader, const std::string& uuid) {
       app.services.push_back(read_v3_service(services.at(name.c_str()), name, app, release_id));
     }
     if (const auto cycle = detail::find_dependency_cycle(app)) {
-      services.fail("depends_on forms a cycle through service '" + app.services[*cycle].service_name + "'");
+      services.fail(fmt::format("depends_on forms a cycle through service '{}'", app.services[*cycle].service_name));
     }
   }
   if (release.has("networks")) {
@@ -110,7 +112,7 @@ Parsed<CloudTargetState> parse_target_state_v3(const nlohmann::json& json, const
   try {
     const Reader root(json, "");
     root.expect_object();
-    if (!root.has(device_uuid.c_str())) root.fail("has no entry for this device (" + device_uuid + ")");
+    if (!root.has(device_uuid.c_str())) root.fail(fmt::format("has no entry for this device ({})", device_uuid));
     const Reader device = root.at(device_uuid.c_str());
     device.expect_object();
     CloudTargetState state;
@@ -129,7 +131,7 @@ Parsed<CloudTargetState> parse_target_state_v3(const nlohmann::json& json, const
       for (const auto& [uuid, value] : apps.json().items()) {
         state.target.apps.push_back(read_v3_app(apps.at(uuid.c_str()), uuid));
         if (!ids.insert(state.target.apps.back().app_id).second) {
-          apps.at(uuid.c_str()).fail("app id " + std::to_string(state.target.apps.back().app_id) + " appears twice");
+          apps.at(uuid.c_str()).fail(fmt::format("app id {} appears twice", state.target.apps.back().app_id));
         }
       }
     }

@@ -1,4 +1,7 @@
-#include <cstdio>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <ctime>
 
 #include "reconcile/json.hpp"
 
@@ -77,21 +80,44 @@ std::optional<Seconds> parse_time(std::string_view text) {
   return days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
 }
 
-std::string format_time(Seconds time) {
+namespace {
+
+// The UTC date and time of `time`, by the pure arithmetic above (no gmtime:
+// libreconcile reads no time zone database). The year is kept apart because
+// std::tm's int would overflow for far times.
+struct Civil {
+  std::int64_t year = 0;
+  std::tm rest{};  // month, day, hour, minute and second
+};
+
+Civil civil_from_seconds(Seconds time) {
   std::int64_t days = time / 86400;
   std::int64_t rest = time % 86400;
   if (rest < 0) {
     rest += 86400;
     days -= 1;
   }
-  std::int64_t year = 0;
+  Civil civil;
   unsigned month = 0, day = 0;
-  civil_from_days(days, year, month, day);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(year), month, day, static_cast<long long>(rest / 3600),
-                static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60));
-  return buffer;
+  civil_from_days(days, civil.year, month, day);
+  civil.rest.tm_mon = static_cast<int>(month) - 1;
+  civil.rest.tm_mday = static_cast<int>(day);
+  civil.rest.tm_hour = static_cast<int>(rest / 3600);
+  civil.rest.tm_min = static_cast<int>(rest / 60 % 60);
+  civil.rest.tm_sec = static_cast<int>(rest % 60);
+  return civil;
+}
+
+}  // namespace
+
+std::string format_time(Seconds time) {
+  const Civil civil = civil_from_seconds(time);
+  return fmt::format("{:04}-{:%m-%dT%H:%M:%S}Z", civil.year, civil.rest);
+}
+
+std::string format_time_ms(std::int64_t ms) {
+  const Civil civil = civil_from_seconds(ms / 1000);
+  return fmt::format("{:04}-{:%m-%dT%H:%M:%S}.{:03}Z", civil.year, civil.rest, ms % 1000);
 }
 
 }  // namespace reconcile
