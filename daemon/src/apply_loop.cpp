@@ -1,8 +1,11 @@
 #include "apply_loop.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "engine/exec/batch.hpp"
+#include "reconcile/intermediate.hpp"
 #include "reconcile/plan_text.hpp"
 #include "reconcile/planner.hpp"
 
@@ -16,14 +19,16 @@ bool only_noops(const std::vector<reconcile::Step>& steps) {
 
 }  // namespace
 
-ApplyLoop::ApplyLoop(engine::StateReader& reader, engine::StepExecutor& executor, Logger& log,
-                     ApplyOptions options)
-    : reader_(reader), executor_(executor), log_(log), options_(options) {}
+ApplyLoop::ApplyLoop(engine::StateReader& reader, engine::StepExecutor& executor, Logger& log, ApplyOptions options,
+                     Clock& clock)
+    : reader_(reader), executor_(executor), log_(log), options_(options), clock_(clock) {}
 
-void ApplyLoop::set_target(reconcile::State target) {
+void ApplyLoop::set_target(reconcile::State target, engine::Force force) {
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     target_ = std::move(target);
+    running_overrides_.clear();
+    force_ = force;
     status_.has_target = true;
     status_.failures = 0;  // a new target deserves an immediate try
     triggered_ = true;
@@ -38,14 +43,36 @@ std::optional<reconcile::State> ApplyLoop::target() const {
   return target_;
 }
 
-void ApplyLoop::trigger(const std::string& why) {
+void ApplyLoop::trigger(const std::string& why, engine::Force force) {
   {
     const std::lock_guard<std::mutex> lock(mutex_);
+    if (force == engine::Force::Yes) force_ = force;
     if (triggered_) return;
     triggered_ = true;
   }
-  log_.info("trigger", "re-planning: " + why);
+  log_.info("trigger", fmt::format("re-planning: {}", why));
   wake_.notify_all();
+}
+
+void ApplyLoop::override_running(reconcile::AppId app, const std::string& service, std::optional<bool> running) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  if (running) {
+    running_overrides_[{app, service}] = *running;
+  } else {
+    running_overrides_.erase({app, service});
+  }
+}
+
+engine::Status ApplyLoop::apply_intermediate(reconcile::State target, engine::Force force) {
+  const std::lock_guard<std::mutex> one(one_intermediate_);
+  Intermediate request{std::move(target), force, std::nullopt};
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (stopping_) return engine::Status::failure(engine::ErrorKind::Cancelled, "the supervisor is stopping");
+  intermediate_ = &request;
+  cancel_ = true;  // the run in progress gives way
+  wake_.notify_all();
+  intermediate_done_.wait(lock, [&] { return request.outcome.has_value(); });
+  return *request.outcome;
 }
 
 void ApplyLoop::stop() {
@@ -53,8 +80,13 @@ void ApplyLoop::stop() {
     const std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
     cancel_ = true;
+    if (intermediate_ != nullptr) {
+      intermediate_->outcome = engine::Status::failure(engine::ErrorKind::Cancelled, "the supervisor is stopping");
+      intermediate_ = nullptr;
+    }
   }
   wake_.notify_all();
+  intermediate_done_.notify_all();
 }
 
 ApplyStatus ApplyLoop::status() const {
@@ -73,17 +105,47 @@ std::chrono::milliseconds ApplyLoop::backoff() const {
   return std::min(delay, options_.backoff_max);
 }
 
+reconcile::State ApplyLoop::effective_target() const {
+  reconcile::State target = *target_;
+  for (const auto& [service, running] : running_overrides_) {
+    target = reconcile::with_running(std::move(target), service.first, service.second, running);
+  }
+  return target;
+}
+
 void ApplyLoop::wait_for(std::chrono::milliseconds delay, Wake wake) {
-  const auto deadline = std::chrono::steady_clock::now() + delay;
+  const auto deadline = clock_.now() + delay;
   std::unique_lock<std::mutex> lock(mutex_);
-  const auto woken = [&] { return stopping_ || target_changed_ || (wake == Wake::OnTrigger && triggered_); };
+  const auto woken = [&] {
+    return stopping_ || target_changed_ || intermediate_ != nullptr || (wake == Wake::OnTrigger && triggered_);
+  };
   // Wake at least every second for the watchdog.
-  while (!woken() && std::chrono::steady_clock::now() < deadline) {
-    wake_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1)));
+  while (!woken() && clock_.now() < deadline) {
+    clock_.wait_until(wake_, lock, std::min(deadline, clock_.now() + std::chrono::seconds(1)));
     lock.unlock();
     heartbeat();
     lock.lock();
   }
+}
+
+void ApplyLoop::run_intermediate() {
+  engine::Force force = engine::Force::No;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    cancel_ = false;
+    force = intermediate_->force;
+  }
+  engine::Error failure;
+  const RunEnd end = apply_once(RunKind::Intermediate, force, failure);
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (intermediate_ != nullptr) {
+      intermediate_->outcome = end == RunEnd::Settled ? engine::Status::success() : engine::Status(failure);
+      intermediate_ = nullptr;
+    }
+    triggered_ = true;  // back to the device's own target
+  }
+  intermediate_done_.notify_all();
 }
 
 void ApplyLoop::run() {
@@ -104,18 +166,34 @@ void ApplyLoop::run() {
       }
     }
     wait_for(delay, wake);
+    engine::Force force = engine::Force::No;
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) break;
-      triggered_ = false;
-      target_changed_ = false;
-      cancel_ = false;
-      if (!target_) continue;  // nothing to apply before the first target
-      status_.applying = true;
-      status_.run_started_ms = now_ms();
-      status_.last_progress_ms = status_.run_started_ms;
+      if (intermediate_ != nullptr) {
+        // fallthrough below, outside the lock
+      } else {
+        triggered_ = false;
+        target_changed_ = false;
+        cancel_ = false;
+        if (!target_) continue;  // nothing to apply before the first target
+        force = force_;
+        status_.applying = true;
+        status_.run_started_ms = clock_.wall_ms();
+        status_.last_progress_ms = status_.run_started_ms;
+      }
     }
-    const RunEnd end = apply_once();
+    bool intermediate = false;
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      intermediate = intermediate_ != nullptr;
+    }
+    if (intermediate) {
+      run_intermediate();
+      continue;
+    }
+    engine::Error failure;
+    const RunEnd end = apply_once(RunKind::Target, force, failure);
     const std::lock_guard<std::mutex> lock(mutex_);
     status_.applying = false;
     status_.download_progress.clear();
@@ -123,13 +201,15 @@ void ApplyLoop::run() {
       status_.settled = true;
       status_.failures = 0;
       status_.last_error.clear();
-      status_.last_settled_ms = now_ms();
+      status_.last_error_kind.reset();
+      status_.last_settled_ms = clock_.wall_ms();
+      force_ = engine::Force::No;  // force lasts until the target is reached
     } else if (end == RunEnd::Failed) {
       status_.settled = false;
+      status_.last_error_kind = failure.kind;
       ++status_.failures;
       log_.warn("backoff", "retrying after a failure",
-                {{"failures", std::to_string(status_.failures)},
-                 {"delay_ms", std::to_string(backoff().count())}});
+                {{"failures", fmt::to_string(status_.failures)}, {"delay_ms", fmt::to_string(backoff().count())}});
     } else {
       status_.settled = false;
     }
@@ -137,21 +217,34 @@ void ApplyLoop::run() {
   log_.info("apply-loop", "stopped");
 }
 
-ApplyLoop::RunEnd ApplyLoop::apply_once() {
+ApplyLoop::RunEnd ApplyLoop::apply_once(RunKind kind, engine::Force force, engine::Error& failure) {
+  const auto failed = [&](engine::Error error) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (kind == RunKind::Target) status_.last_error = error.message;
+    failure = std::move(error);
+    return RunEnd::Failed;
+  };
   for (int batch = 1; batch <= options_.max_batches; ++batch) {
     heartbeat();
     reconcile::State target;
     {
       const std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_ || cancel_) return RunEnd::Interrupted;
-      target = *target_;
+      if (stopping_ || cancel_) {
+        failure = engine::Error{engine::ErrorKind::Cancelled, "interrupted"};
+        return RunEnd::Interrupted;
+      }
+      target = kind == RunKind::Intermediate ? intermediate_->target : effective_target();
     }
     engine::Snapshot snapshot;
     if (const engine::Status read = reader_.read(snapshot); !read.ok()) {
-      log_.error("snapshot", "cannot read the device's state", {{"error", read.error}});
-      const std::lock_guard<std::mutex> lock(mutex_);
-      status_.last_error = "reading the device's state: " + read.error;
-      return RunEnd::Failed;
+      log_.error("snapshot", "cannot read the device's state", {{"error", read.error().describe()}});
+      return failed({read.error().kind, fmt::format("reading the device's state: {}", read.error().message)});
+    }
+    snapshot.context.force = force == engine::Force::Yes;
+    if (kind == RunKind::Intermediate) {
+      // As balena: an API action never removes images or volumes.
+      snapshot.context.keep_images = true;
+      snapshot.context.keep_volumes = true;
     }
     const auto steps = reconcile::next_steps(snapshot.current, target, snapshot.context);
     if (steps.empty()) {
@@ -163,7 +256,7 @@ ApplyLoop::RunEnd ApplyLoop::apply_once() {
       wait_for(options_.noop_wait, Wake::OnTargetOnly);
       continue;
     }
-    log_.info("plan", "running a batch", {{"batch", std::to_string(batch)}, {"steps", std::to_string(steps.size())}});
+    log_.info("plan", "running a batch", {{"batch", fmt::to_string(batch)}, {"steps", fmt::to_string(steps.size())}});
     for (const auto& step : steps) {
       if (!std::holds_alternative<reconcile::Noop>(step)) {
         log_.info("step", reconcile::reason_of(step),
@@ -178,43 +271,55 @@ ApplyLoop::RunEnd ApplyLoop::apply_once() {
         const std::lock_guard<std::mutex> lock(mutex_);
         int& last = status_.download_progress[fetch->image.name];
         report = percent >= last + 10 || percent == 100;  // a line every 10%
-        if (percent != last) status_.last_progress_ms = now_ms();
+        if (percent != last) status_.last_progress_ms = clock_.wall_ms();
         last = std::max(last, percent);
       }
       if (report) {
-        log_.info("download", "pulling", {{"image", fetch->image.name}, {"progress", std::to_string(percent) + "%"}});
+        log_.info("download", "pulling", {{"image", fetch->image.name}, {"progress", fmt::format("{}%", percent)}});
       }
       heartbeat();
     };
     const auto results = engine::run_batch(executor_, steps, options_.parallelism, cancel_, progress);
-    std::string first_error;
+    std::optional<engine::Error> first_error;
     for (std::size_t i = 0; i < steps.size(); ++i) {
       if (std::holds_alternative<reconcile::Noop>(steps[i])) continue;
       if (results[i].status.ok()) {
         log_.info("step-done", "", {{"action", reconcile::action_name(steps[i])},
                                     {"what", reconcile::describe(steps[i])},
-                                    {"seconds", std::to_string(results[i].seconds)}});
-      } else {
-        log_.error("step-failed", results[i].status.error,
-                   {{"action", reconcile::action_name(steps[i])}, {"what", reconcile::describe(steps[i])}});
-        if (first_error.empty()) first_error = reconcile::describe(steps[i]) + ": " + results[i].status.error;
+                                    {"seconds", fmt::format("{}", results[i].seconds)}});
+        continue;
+      }
+      const engine::Error& error = results[i].status.error();
+      log_.error("step-failed", error.message,
+                 {{"action", reconcile::action_name(steps[i])},
+                  {"what", reconcile::describe(steps[i])},
+                  {"kind", engine::to_string(error.kind)}});
+      if (!first_error) {
+        first_error = engine::Error{error.kind, fmt::format("{}: {}", reconcile::describe(steps[i]), error.message)};
       }
     }
     {
       const std::lock_guard<std::mutex> lock(mutex_);
-      status_.last_progress_ms = now_ms();
-      if (!first_error.empty()) {
-        status_.last_error = first_error;
+      status_.last_progress_ms = clock_.wall_ms();
+    }
+    if (first_error) {
+      bool interrupted = false;
+      {
+        const std::lock_guard<std::mutex> lock(mutex_);
         // A cancelled batch is an interruption, not a failure.
-        return cancel_ && !stopping_ ? RunEnd::Interrupted : RunEnd::Failed;
+        interrupted = cancel_ && !stopping_;
       }
+      if (interrupted) {
+        failure = *first_error;
+        return RunEnd::Interrupted;
+      }
+      return failed(*first_error);
     }
   }
   log_.error("apply", "the plan did not settle within the batch limit",
-             {{"batches", std::to_string(options_.max_batches)}});
-  const std::lock_guard<std::mutex> lock(mutex_);
-  status_.last_error = "the plan did not settle within " + std::to_string(options_.max_batches) + " batches";
-  return RunEnd::Failed;
+             {{"batches", fmt::to_string(options_.max_batches)}});
+  return failed({engine::ErrorKind::Invalid,
+                 fmt::format("the plan did not settle within {} batches", options_.max_batches)});
 }
 
 }  // namespace supervisor

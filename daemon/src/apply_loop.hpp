@@ -2,6 +2,11 @@
 // the plan is empty; then wait for a new target, a trigger (engine event,
 // API call) or the periodic re-check. A failure becomes a logged error and
 // an exponential backoff; nothing ends the loop but stop().
+//
+// The local API's service actions run intermediate targets through the same
+// loop (apply_intermediate): exclusive, they cancel the run in progress and
+// their outcome goes back to the caller. Services stopped or started through
+// the API stay so until the next target (volatile overrides, as balena).
 #pragma once
 
 #include <chrono>
@@ -12,8 +17,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
+#include "clock.hpp"
 #include "engine/exec/ports.hpp"
+#include "engine/locks/update_locks.hpp"
 #include "log.hpp"
 #include "reconcile/model.hpp"
 
@@ -34,21 +42,31 @@ struct ApplyStatus {
   bool settled = false;   // the last run ended with an empty plan
   int failures = 0;       // consecutive failed runs
   std::string last_error;
+  std::optional<engine::ErrorKind> last_error_kind;
   std::int64_t last_settled_ms = 0;
   std::int64_t run_started_ms = 0;
-  std::int64_t last_progress_ms = 0;           // a batch finished or a pull moved
+  std::int64_t last_progress_ms = 0;             // a batch finished or a pull moved
   std::map<std::string, int> download_progress;  // image -> percent, while pulling
 };
 
 class ApplyLoop {
  public:
-  ApplyLoop(engine::StateReader& reader, engine::StepExecutor& executor, Logger& log, ApplyOptions options);
+  ApplyLoop(engine::StateReader& reader, engine::StepExecutor& executor, Logger& log, ApplyOptions options,
+            Clock& clock = steady_clock());
 
   // A new target: cancels the run in progress and starts again at once.
-  void set_target(reconcile::State target);
+  // `force` overrides user update locks until the target is reached.
+  void set_target(reconcile::State target, engine::Force force = engine::Force::No);
   [[nodiscard]] std::optional<reconcile::State> target() const;
-  // Re-plan now (engine event, API request).
-  void trigger(const std::string& why);
+  // Re-plan now (engine event, API request); `force` as for set_target.
+  void trigger(const std::string& why, engine::Force force = engine::Force::No);
+  // Applies `target` now, exclusively, images and volumes kept; returns when
+  // it is reached or a step failed (the error's kind says why: Locked ...).
+  // The loop then returns to the device's target.
+  [[nodiscard]] engine::Status apply_intermediate(reconcile::State target, engine::Force force);
+  // Keeps a service stopped (false) or running (true) whatever the target
+  // says, until the next set_target; nullopt drops the override.
+  void override_running(reconcile::AppId app, const std::string& service, std::optional<bool> running);
   // Runs until stop(); call from the loop's own thread.
   void run();
   void stop();
@@ -59,22 +77,36 @@ class ApplyLoop {
 
  private:
   enum class RunEnd { Settled, Failed, Interrupted };
-  RunEnd apply_once();
-  // Waits, interrupted by stop(), a new target and (unless `Wake::OnTargetOnly`,
-  // used while backing off) any trigger.
+  enum class RunKind { Target, Intermediate };
+  struct Intermediate {
+    reconcile::State target;
+    engine::Force force = engine::Force::No;
+    std::optional<engine::Status> outcome;  // set by the loop when done
+  };
+  RunEnd apply_once(RunKind kind, engine::Force force, engine::Error& failure);
+  void run_intermediate();
+  // Waits, interrupted by stop(), a new target, an intermediate target and
+  // (unless `Wake::OnTargetOnly`, used while backing off) any trigger.
   enum class Wake { OnTrigger, OnTargetOnly };
   void wait_for(std::chrono::milliseconds delay, Wake wake);
   [[nodiscard]] std::chrono::milliseconds backoff() const;
+  [[nodiscard]] reconcile::State effective_target() const;  // mutex_ held
   void heartbeat() const;
 
   engine::StateReader& reader_;
   engine::StepExecutor& executor_;
   Logger& log_;
   const ApplyOptions options_;
+  Clock& clock_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::optional<reconcile::State> target_;
+  std::map<std::pair<reconcile::AppId, std::string>, bool> running_overrides_;
+  engine::Force force_ = engine::Force::No;
+  std::mutex one_intermediate_;           // callers of apply_intermediate, one at a time
+  Intermediate* intermediate_ = nullptr;  // owned by the waiting caller
+  std::condition_variable intermediate_done_;
   bool triggered_ = false;
   bool target_changed_ = false;
   bool stopping_ = false;

@@ -1,11 +1,11 @@
 // `supervisor run`: the daemon. Keeps the device on its target until SIGTERM.
+#include <fmt/format.h>
 #include <signal.h>
 
 #include <cstdio>
 
 #include "commands.hpp"
 #include "config.hpp"
-#include "create_body.hpp"
 #include "device.hpp"
 #include "log.hpp"
 #include "systemd_notify.hpp"
@@ -30,7 +30,7 @@ int cmd_run(std::span<const std::string_view> args) {
   log.info("start", "supervisor starting", {{"version", kSupervisorVersion}, {"data_dir", config.data_dir},
                                             {"docker_host", config.docker_host}});
   std::string error;
-  auto device = Device::open(config, log, make_create_body(config), error);
+  auto device = Device::open(config, log, error);
   if (!device) {
     log.error("start", error);
     return 1;
@@ -40,7 +40,7 @@ int cmd_run(std::span<const std::string_view> args) {
     return 1;
   }
   log.info("ready", "serving the local API",
-           {{"address", config.listen_address}, {"port", std::to_string(config.listen_port)}});
+           {{"address", config.listen_address}, {"port", fmt::to_string(config.listen_port)}});
   systemd::notify_ready();
 
   int received = 0;

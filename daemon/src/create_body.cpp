@@ -7,7 +7,7 @@
 
 #include "engine/docker/client.hpp"
 #include "engine/runtime/container_spec.hpp"
-#include "device.hpp"
+#include "version.hpp"
 
 namespace supervisor {
 namespace {
@@ -39,10 +39,10 @@ std::string socket_path(const std::string& docker_host) {
 
 }  // namespace
 
-engine::CreateBodyFn make_create_body(const Config& config) {
+engine::CreateBodyFn make_create_body(const Config& config, const DeviceIdentity& identity) {
   engine::ContainerSpecOptions options;
-  options.uuid = config.uuid;
-  options.device_name = config.device_name;
+  options.uuid = identity.uuid;
+  options.device_name = identity.name;
   options.device_type = config.device_type;
   options.device_arch = config.arch;
   options.os_version = os_version();

@@ -2,13 +2,13 @@
 #include <httplib.h>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "api/server.hpp"
 
 namespace {
 
 using nlohmann::json;
-using supervisor::api::ActionResult;
 using supervisor::api::DeviceInfo;
 
 class FakeDevice : public supervisor::api::DeviceApi {
@@ -31,9 +31,9 @@ class FakeDevice : public supervisor::api::DeviceApi {
   bool key_is_valid(const std::string& key) override { return key == "secret_key"; }
   std::optional<reconcile::State> target() override { return stored; }
   std::map<std::string, std::string> target_config() override { return {}; }
-  ActionResult set_target(const reconcile::LocalTargetState& target) override {
+  engine::Status set_target(const reconcile::LocalTargetState& target) override {
     stored = target.target;
-    return {};
+    return engine::Status::success();
   }
   engine::Status current(engine::Snapshot& out) override {
     reconcile::Service service;
@@ -44,15 +44,20 @@ class FakeDevice : public supervisor::api::DeviceApi {
     return engine::Status::success();
   }
   supervisor::ApplyStatus apply_status() override { return status; }
-  void trigger_update(bool force, bool) override { actions.push_back(force ? "update!" : "update"); }
-  ActionResult restart_app(std::int64_t app_id, bool) override {
-    actions.push_back("restart " + std::to_string(app_id));
-    return app_id == 1 ? ActionResult{} : ActionResult{404, "App not found"};
+  void trigger_update(engine::Force force, bool) override {
+    actions.push_back(force == engine::Force::Yes ? "update!" : "update");
   }
-  ActionResult service_action(std::int64_t app_id, supervisor::api::ServiceAction, const std::string& service,
-                              bool) override {
-    actions.push_back("service " + std::to_string(app_id) + " " + service);
-    return {};
+  engine::Status restart_app(std::int64_t app_id, engine::Force force) override {
+    actions.push_back(fmt::format("restart {}{}", app_id, force == engine::Force::Yes ? "!" : ""));
+    if (app_id == 2) return engine::Status::failure(engine::ErrorKind::Locked, "Updates are locked");
+    if (app_id != 1) return engine::Status::failure(engine::ErrorKind::NotFound, "App not found");
+    return engine::Status::success();
+  }
+  engine::Status service_action(std::int64_t app_id, supervisor::api::ServiceAction, const std::string& service,
+                                engine::Force) override {
+    actions.push_back(fmt::format("service {} {}", app_id, service));
+    if (app_id == 3) return engine::Status::failure(engine::ErrorKind::Unavailable, "the engine is down");
+    return engine::Status::success();
   }
   supervisor::Logger& log() override { return logger; }
 };
@@ -153,14 +158,26 @@ TEST_CASE("state, container ids and actions") {
   CHECK(json::parse(f.client->Get("/v2/containerId?serviceName=main")->body)["containerId"] == "c0ffee");
   CHECK(f.client->Get("/v2/containerId?serviceName=nope")->status == 503);
   CHECK(f.client->Post("/v1/update", R"({"force": "1"})", "application/json")->status == 204);
-  CHECK(f.client->Post("/v1/restart", R"({"appId": "1"})", "application/json")->status == 200);
+  CHECK(f.client->Post("/v1/restart", R"({"appId": "1", "force": true})", "application/json")->status == 200);
   CHECK(f.client->Post("/v1/restart", R"({})", "application/json")->status == 400);
-  CHECK(f.client->Post("/v2/applications/2/restart", "", "application/json")->status == 404);
+  CHECK(f.client->Post("/v2/applications/4/restart", "", "application/json")->status == 404);
   CHECK(f.client->Post("/v2/applications/1/restart-service", R"({"serviceName": "main"})", "application/json")
             ->status == 200);
   CHECK(f.client->Post("/v2/applications/1/stop-service", R"({})", "application/json")->status == 400);
   CHECK(f.device.actions ==
-        std::vector<std::string>{"update!", "restart 1", "restart 2", "service 1 main"});
+        std::vector<std::string>{"update!", "restart 1!", "restart 4", "service 1 main"});
+}
+
+TEST_CASE("a failed action's kind decides its HTTP status: a held lock is 423, the engine down 503") {
+  Fixture f;
+  f.device.local_mode = true;
+  const auto locked = f.client->Post("/v2/applications/2/restart", "", "application/json");
+  CHECK(locked->status == 423);
+  CHECK(json::parse(locked->body)["message"] == "Updates are locked");
+  CHECK(f.client->Post("/v2/applications/3/stop-service", R"({"serviceName": "main"})", "application/json")
+            ->status == 503);
+  CHECK(supervisor::api::http_status_of(engine::ErrorKind::FileSystem) == 500);
+  CHECK(supervisor::api::http_status_of(engine::ErrorKind::NotFound) == 404);
 }
 
 TEST_CASE("local logs stream NDJSON lines as events happen") {

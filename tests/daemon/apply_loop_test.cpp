@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "apply_loop.hpp"
+#include "fake_clock.hpp"
+#include "reconcile/intermediate.hpp"
 #include "engine/exec/model_device.hpp"
 #include "reconcile/json.hpp"
 
@@ -120,4 +122,113 @@ TEST_CASE("without a target the loop does nothing, and stop() ends it promptly")
   }
   CHECK(std::chrono::steady_clock::now() - started < 5s);
   CHECK(device.steps_run() == 0);
+}
+
+namespace {
+
+constexpr reconcile::AppId kApp = 1011165;  // the example's app
+
+const reconcile::Service* find_service(const reconcile::State& state, const std::string& name) {
+  for (const auto& app : state.apps) {
+    for (const auto& service : app.services) {
+      if (service.service_name == name) return &service;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("an update over a user's lock waits; the same target forced goes through") {
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  device.hold_user_lock(kApp);
+  supervisor::Logger log(supervisor::Level::Error);
+  supervisor::ApplyLoop loop(device, device, log, fast_options());
+  Running running(loop);
+  loop.set_target(request.target);
+  REQUIRE(wait_until([&] { return loop.status().failures > 0; }));
+  CHECK(loop.status().last_error_kind == engine::ErrorKind::Locked);
+  CHECK_FALSE(loop.status().settled);
+  CHECK(running_services(device.world().current) == running_services(request.current));
+
+  loop.set_target(request.target, engine::Force::Yes);
+  REQUIRE(wait_until([&] { return loop.status().settled; }));
+  CHECK(running_services(device.world().current) == running_services(request.target));
+}
+
+TEST_CASE("a forced update request reaches the planner while the loop backs off from a lock") {
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  device.hold_user_lock(kApp);
+  supervisor::Logger log(supervisor::Level::Error);
+  supervisor::ApplyLoop loop(device, device, log, fast_options());
+  Running running(loop);
+  loop.set_target(request.target);
+  REQUIRE(wait_until([&] { return loop.status().failures > 0; }));
+  loop.trigger("update requested through the API", engine::Force::Yes);
+  REQUIRE(wait_until([&] { return loop.status().settled; }));
+  CHECK(running_services(device.world().current) == running_services(request.target));
+}
+
+TEST_CASE("an intermediate target over a user's lock fails as Locked and changes nothing; forced it runs") {
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  supervisor::Logger log(supervisor::Level::Error);
+  supervisor::ApplyLoop loop(device, device, log, fast_options());
+  Running running(loop);
+  loop.set_target(request.target);
+  REQUIRE(wait_until([&] { return loop.status().settled; }));
+  device.hold_user_lock(kApp);
+  const auto now = reconcile::as_target(device.world().current);
+
+  const auto refused = loop.apply_intermediate(reconcile::without_services(now, kApp, "api"), engine::Force::No);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == engine::ErrorKind::Locked);
+  CHECK(find_service(device.world().current, "api") != nullptr);
+
+  const auto forced = loop.apply_intermediate(reconcile::without_services(now, kApp, "api"), engine::Force::Yes);
+  REQUIRE(forced.ok());
+  CHECK(find_service(device.world().current, "api") == nullptr);
+  // Then the loop returns to the device's own target: api comes back.
+  REQUIRE(wait_until([&] { return find_service(device.world().current, "api") != nullptr; }));
+}
+
+TEST_CASE("a service stopped through an override stays stopped until the next target") {
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  supervisor::Logger log(supervisor::Level::Error);
+  supervisor::ApplyLoop loop(device, device, log, fast_options());
+  Running running(loop);
+  loop.set_target(request.target);
+  REQUIRE(wait_until([&] { return loop.status().settled; }));
+
+  loop.override_running(kApp, "db", false);
+  const auto now = reconcile::as_target(device.world().current);
+  REQUIRE(loop.apply_intermediate(reconcile::with_running(now, kApp, "db", false), engine::Force::No).ok());
+  CHECK_FALSE(find_service(device.world().current, "db")->running);
+  std::this_thread::sleep_for(300ms);  // several re-checks of the loop
+  CHECK_FALSE(find_service(device.world().current, "db")->running);
+
+  loop.set_target(request.target);
+  REQUIRE(wait_until([&] { return find_service(device.world().current, "db")->running; }));
+}
+
+TEST_CASE("backoff waits on the injected clock, not on the wall") {
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  device.fail_next("fetch", 4, "registry unreachable", engine::ErrorKind::Unavailable);
+  supervisor::Logger log(supervisor::Level::Error);
+  supervisor::testing::FakeClock clock;
+  auto options = fast_options();
+  options.backoff_initial = 1h;
+  options.backoff_max = 4h;
+  supervisor::ApplyLoop loop(device, device, log, options, clock);
+  Running running(loop);
+  loop.set_target(request.target);
+  REQUIRE(wait_until([&] { return loop.status().settled; }, 10s));
+  // At least one failed run, so at least an hour of backoff: on the fake
+  // clock, within the test's ten seconds of wall time.
+  CHECK(clock.waited() >= 1h);
+  CHECK(running_services(device.world().current) == running_services(request.target));
 }

@@ -252,6 +252,60 @@ def main():
             assert docker("exec", "db_1_3_release-3", "cat", "/data/file.txt") == "precious"
         check("kill -9 in the middle of an update, start again: it converges, data intact", kill9)
 
+        def device_uuid():
+            status, body = daemon.get("/v1/device")
+            assert status == 200, (status, body)
+            uuid = json.loads(body)["uuid"]
+            assert len(uuid) == 32 and all(c in "0123456789abcdef" for c in uuid), uuid
+            env = json.loads(docker("inspect", "--format", "{{json .Config.Env}}", "db_1_3_release-3"))
+            assert f"BALENA_DEVICE_UUID={uuid}" in env, f"the container does not carry the device uuid: {env}"
+        check("with no uuid configured, containers carry the device's generated uuid", device_uuid)
+
+        def post_json(path, body):
+            return daemon.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+
+        def service_actions():
+            before = containers()
+            status, body = post_json(f"/v2/applications/{APP_ID}/stop-service", {"serviceName": "api"})
+            assert status == 200, (status, body)
+            assert not containers()["api_2_3_release-3"][2], "api still runs after stop-service"
+            time.sleep(3)  # a re-check of the loop must not start it again
+            assert not containers()["api_2_3_release-3"][2], "the apply loop started a stopped service"
+            status, body = post_json(f"/v2/applications/{APP_ID}/start-service", {"serviceName": "api"})
+            assert status == 200, (status, body)
+            assert containers()["api_2_3_release-3"][2], "api does not run after start-service"
+            status, body = post_json(f"/v2/applications/{APP_ID}/restart-service", {"serviceName": "web"})
+            assert status == 200, (status, body)
+            after = containers()
+            assert after["web_3_3_release-3"][0] != before["web_3_3_release-3"][0], "web was not recreated"
+            assert after["db_1_3_release-3"][0] == before["db_1_3_release-3"][0], "db was touched"
+            status, body = post_json(f"/v2/applications/{APP_ID}/restart-service", {"serviceName": "nope"})
+            assert status == 404 and "Service not found" in body, (status, body)
+            daemon.wait_applied("release-3", 3, timeout=30)
+        check("stop-, start- and restart-service go through the apply loop; a stopped service stays stopped",
+              service_actions)
+
+        def user_lock():
+            lock_dir = os.path.join(daemon.data_dir, "locks", str(APP_ID), "db")
+            os.makedirs(lock_dir, exist_ok=True)
+            lockfile = os.path.join(lock_dir, "updates.lock")
+            open(lockfile, "w").close()  # owned by root: a user service holds the lock
+            try:
+                before = containers()
+                status, body = post_json(f"/v2/applications/{APP_ID}/restart-service", {"serviceName": "db"})
+                assert status == 423 and "locked" in body, (status, body)
+                assert containers()["db_1_3_release-3"][0] == before["db_1_3_release-3"][0], "db restarted"
+                status, body = post_json(f"/v2/applications/{APP_ID}/restart-service",
+                                         {"serviceName": "db", "force": True})
+                assert status == 200, (status, body)
+                assert containers()["db_1_3_release-3"][0] != before["db_1_3_release-3"][0], "force did not restart"
+                assert not os.path.exists(lockfile), "the forced action left the user's lock"
+            finally:
+                if os.path.exists(lockfile):
+                    os.remove(lockfile)
+            daemon.wait_applied("release-3", 3, timeout=30)
+        check("a user's update lock refuses a restart with 423; force overrides it", user_lock)
+
         def bad_targets():
             before = containers()
             status, body = daemon.request("POST", "/v2/local/target-state", "{\"local\": ",

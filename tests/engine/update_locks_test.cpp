@@ -40,6 +40,12 @@ void user_lock(const engine::UpdateLocks& locks, const std::string& service) {
 
 }  // namespace
 
+std::set<reconcile::AppId> held(const engine::UpdateLocks& locks) {
+  auto read = locks.held();
+  REQUIRE(read.ok());
+  return read.value();
+}
+
 TEST_CASE("taking a lock creates supervisor-owned lockfiles for every service; release removes them") {
   if (::geteuid() != 0) FAIL("needs root to mark lockfiles as the supervisor's");
   TempDir root;
@@ -50,10 +56,10 @@ TEST_CASE("taking a lock creates supervisor-owned lockfiles for every service; r
     CHECK(owner(dir / "updates.lock") == engine::UpdateLocks::kSupervisorUid);
     CHECK(fs::exists(dir / "resin-updates.lock"));
   }
-  CHECK(locks.held() == std::set<reconcile::AppId>{1});
+  CHECK(held(locks) == std::set<reconcile::AppId>{1});
   REQUIRE(locks.take(1, {"web"}, engine::Force::No).ok());  // taking it again is fine
   REQUIRE(locks.release(1).ok());
-  CHECK(locks.held().empty());
+  CHECK(held(locks).empty());
   CHECK_FALSE(fs::exists(fs::path(locks.service_dir(1, "web")) / "updates.lock"));
 }
 
@@ -64,9 +70,10 @@ TEST_CASE("a user's lockfile refuses the lock, and nothing is taken") {
   user_lock(locks, "db");
   const auto refused = locks.take(1, {"web", "db"}, engine::Force::No);
   REQUIRE_FALSE(refused.ok());
-  CHECK_THAT(refused.error, Catch::Matchers::StartsWith("Updates are locked: service 'db' of app 1"));
+  CHECK(refused.error().kind == engine::ErrorKind::Locked);
+  CHECK_THAT(refused.error().message, Catch::Matchers::StartsWith("Updates are locked: service 'db' of app 1"));
   CHECK_FALSE(fs::exists(fs::path(locks.service_dir(1, "web")) / "updates.lock"));
-  CHECK(locks.held().empty());
+  CHECK(held(locks).empty());
 }
 
 TEST_CASE("force overrides a user's lock; release leaves locks users take later") {
@@ -80,5 +87,22 @@ TEST_CASE("force overrides a user's lock; release leaves locks users take later"
   user_lock(locks, "web");
   REQUIRE(locks.release(1).ok());
   CHECK(fs::exists(fs::path(locks.service_dir(1, "web")) / "updates.lock"));
-  CHECK(locks.held().empty());
+  CHECK(held(locks).empty());
+}
+
+TEST_CASE("a lock directory that cannot be read is an error, not \"no locks\"") {
+  TempDir root;
+  const fs::path not_a_directory = root.path / "locks";
+  { std::ofstream(not_a_directory) << "a file where the lock directory should be"; }
+  engine::UpdateLocks locks(not_a_directory.string());
+  const auto read = locks.held();
+  REQUIRE_FALSE(read.ok());
+  CHECK(read.error().kind == engine::ErrorKind::FileSystem);
+  CHECK_THAT(read.error().message, Catch::Matchers::Contains(not_a_directory.string()));
+}
+
+TEST_CASE("a lock directory not created yet holds no locks") {
+  TempDir root;
+  engine::UpdateLocks locks((root.path / "not-yet").string());
+  CHECK(held(locks).empty());
 }

@@ -66,9 +66,8 @@ docker::Filters scope_filter(const Device& device) {
 // UpdateLocks watches.
 engine::CreateBodyFn daemon_create_body(const std::string& data_dir) {
   supervisor::Config config;
-  config.uuid = "runtime-test-device";
   config.data_dir = data_dir;
-  return supervisor::make_create_body(config);
+  return supervisor::make_create_body(config, supervisor::DeviceIdentity{"runtime-test-device", "", "local"});
 }
 
 }  // namespace
@@ -86,7 +85,7 @@ std::string ConvergeResult::transcript() const {
     const bool noop = std::holds_alternative<reconcile::Noop>(outcome.step);
     out << "  " << (noop ? reconcile::explain(outcome.step) : reconcile::describe(outcome.step));
     if (!noop) out << "  [" << std::lround(outcome.result.seconds * 1000) << " ms]";
-    if (!outcome.result.status.ok()) out << "  FAILED: " << outcome.result.status.error;
+    if (!outcome.result.status.ok()) out << "  FAILED: " << outcome.result.status.error().describe();
     out << "\n";
   }
   out << (settled ? "settled" : stuck ? "stuck" : "not settled") << " after " << batches << " batches, "
@@ -125,7 +124,6 @@ Device::Device(DeviceOptions options) {
   executor_ = std::make_unique<engine::DockerExecutor>(testenv::client(), records_, *locks_, downloads_,
                                                        daemon_create_body(data_dir.string()),
                                                        engine::ExecutorSettings{settings.reboot_breadcrumb, {}});
-  local_first_ = std::make_unique<supervisor::LocalImagesFirst>(*executor_, testenv::client());
 }
 
 Device::~Device() { cleanup(); }
@@ -208,7 +206,7 @@ reconcile::State Device::target(const std::vector<std::pair<AppIdentity, Release
 engine::Snapshot Device::snapshot() {
   engine::Snapshot out;
   const engine::Status read = reader_->read(out);
-  if (!read.ok()) FAIL("snapshot: " << read.error);
+  if (!read.ok()) FAIL("snapshot: " << read.error().describe());
   return out;
 }
 
@@ -229,7 +227,7 @@ ConvergeResult Device::converge(const reconcile::State& target, ConvergeOptions 
       continue;
     }
     result.batches = batch;
-    const auto results = engine::run_batch(*local_first_, steps, options.parallelism, cancel, {});
+    const auto results = engine::run_batch(*executor_, steps, options.parallelism, cancel, {});
     std::vector<std::string> failed;
     bool all_failed = true;
     for (std::size_t i = 0; i < steps.size(); ++i) {

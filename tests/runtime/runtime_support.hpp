@@ -1,5 +1,5 @@
 // What the runtime tests share: a device wired as the daemon wires it
-// (DockerReader + DockerExecutor behind LocalImagesFirst, the daemon's create
+// (DockerReader + DockerExecutor, the daemon's create
 // body, update locks in a scratch directory, records in memory), a converge
 // loop that mimics the daemon's apply loop batch by batch, and a builder of
 // cloud (v3) target states.
@@ -24,7 +24,6 @@
 #include "engine/runtime/docker_executor.hpp"
 #include "engine/runtime/docker_reader.hpp"
 #include "engine/runtime/records.hpp"
-#include "local_images.hpp"
 #include "reconcile/model.hpp"
 
 namespace runtime_test {
@@ -141,7 +140,6 @@ class Device {
   engine::Downloads downloads_;
   std::unique_ptr<engine::DockerReader> reader_;
   std::unique_ptr<engine::DockerExecutor> executor_;
-  std::unique_ptr<supervisor::LocalImagesFirst> local_first_;
 };
 
 // Engine queries, all restricted to the device's scope.

@@ -480,7 +480,7 @@ TEST_CASE("an image that does not exist fails its fetch step while the other app
     REQUIRE(fetch != nullptr);
     CHECK(fetch->image.name == ghost);
     CHECK(fetch->image.app_id == broken.app_id);
-    CHECK_THAT(failure.result.status.error, Catch::Contains("missing-" + device.scope()));
+    CHECK_THAT(failure.result.status.error().message, Catch::Contains("missing-" + device.scope()));
   }
 
   // The healthy app runs its release.

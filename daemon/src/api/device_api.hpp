@@ -10,6 +10,7 @@
 
 #include "apply_loop.hpp"
 #include "engine/exec/ports.hpp"
+#include "engine/locks/update_locks.hpp"
 #include "reconcile/json.hpp"
 
 namespace supervisor::api {
@@ -27,13 +28,6 @@ struct DeviceInfo {
   bool local_mode = true;
 };
 
-// The outcome of an API action: HTTP-like codes chosen by the device
-// (e.g. 404 for an unknown app, 423 for a held update lock).
-struct ActionResult {
-  int status = 200;
-  std::string message;
-};
-
 class DeviceApi {
  public:
   virtual ~DeviceApi() = default;
@@ -45,16 +39,20 @@ class DeviceApi {
   [[nodiscard]] virtual std::optional<reconcile::State> target() = 0;
   [[nodiscard]] virtual std::map<std::string, std::string> target_config() = 0;
   // Validated already; stores it (one transaction) and starts an apply.
-  [[nodiscard]] virtual ActionResult set_target(const reconcile::LocalTargetState& target) = 0;
+  [[nodiscard]] virtual engine::Status set_target(const reconcile::LocalTargetState& target) = 0;
 
   // The device as the engine reports it now.
   [[nodiscard]] virtual engine::Status current(engine::Snapshot& out) = 0;
   [[nodiscard]] virtual ApplyStatus apply_status() = 0;
 
-  virtual void trigger_update(bool force, bool cancel) = 0;
-  [[nodiscard]] virtual ActionResult restart_app(std::int64_t app_id, bool force) = 0;
-  [[nodiscard]] virtual ActionResult service_action(std::int64_t app_id, ServiceAction action,
-                                                    const std::string& service_name, bool force) = 0;
+  // Actions fail with a kind the server turns into the HTTP status: an
+  // unknown app or service is NotFound (404), a user's update lock Locked
+  // (423), the engine down Unavailable (503).
+  virtual void trigger_update(engine::Force force, bool cancel) = 0;
+  [[nodiscard]] virtual engine::Status restart_app(std::int64_t app_id, engine::Force force) = 0;
+  // `service_name` is a service's name, or "#<imageId>".
+  [[nodiscard]] virtual engine::Status service_action(std::int64_t app_id, ServiceAction action,
+                                                      const std::string& service_name, engine::Force force) = 0;
 
   [[nodiscard]] virtual Logger& log() = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <fmt/format.h>
+
 #include <regex>
 
 #include "api/responses.hpp"
@@ -23,7 +25,25 @@ std::string presented_key(const httplib::Request& request) {
   return "";
 }
 
+engine::Force force_of(const json& body) { return truthy(body, "force") ? engine::Force::Yes : engine::Force::No; }
+
 }  // namespace
+
+int http_status_of(engine::ErrorKind kind) {
+  switch (kind) {
+    case engine::ErrorKind::NotFound: return 404;
+    case engine::ErrorKind::Locked: return 423;
+    case engine::ErrorKind::Invalid: return 400;
+    case engine::ErrorKind::FileSystem: return 500;
+    case engine::ErrorKind::Conflict:
+    case engine::ErrorKind::Unavailable:
+    case engine::ErrorKind::Refused:
+    case engine::ErrorKind::BadResponse:
+    case engine::ErrorKind::Store:
+    case engine::ErrorKind::Cancelled: return 503;
+  }
+  return 503;
+}
 
 Server::Server(DeviceApi& device, ServerOptions options)
     : device_(device), options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
@@ -36,14 +56,13 @@ bool Server::start(std::string& error) {
   if (options_.port == 0) {
     const int port = http_->bind_to_any_port(options_.address);
     if (port <= 0) {
-      error = "cannot bind " + options_.address + " on any port";
+      error = fmt::format("cannot bind {} on any port", options_.address);
       return false;
     }
     port_ = static_cast<std::uint16_t>(port);
   } else {
     if (!http_->bind_to_port(options_.address, options_.port)) {
-      error = "cannot bind " + options_.address + ":" + std::to_string(options_.port) +
-              " (in use, or the address is not local)";
+      error = fmt::format("cannot bind {}:{} (in use, or the address is not local)", options_.address, options_.port);
       return false;
     }
     port_ = options_.port;
@@ -75,7 +94,7 @@ void Server::routes() {
   http.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
     if (request.path == "/ping" || request.path == "/v1/healthy") return;
     device_.log().log(Level::Debug, "api", "", {{"method", request.method}, {"path", request.path},
-                                                {"status", std::to_string(response.status)}});
+                                                {"status", fmt::to_string(response.status)}});
   });
   http.set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
     std::string message = "unexpected error";
@@ -116,9 +135,11 @@ void Server::routes() {
     json body;
     if (!parse_body(request, response, body)) return;
     auto parsed = reconcile::parse_local_target_state(body);
-    if (!parsed.ok()) return send_failure(response, 400, "Invalid target state: " + parsed.error().to_string());
-    const ActionResult result = device_.set_target(parsed.value());
-    if (result.status != 200) return send_failure(response, result.status, result.message);
+    if (!parsed.ok()) {
+      return send_failure(response, 400, fmt::format("Invalid target state: {}", parsed.error().to_string()));
+    }
+    const engine::Status stored = device_.set_target(parsed.value());
+    if (!stored.ok()) return send_failure(response, http_status_of(stored.error().kind), stored.error().message);
     send_json(response, 200, {{"status", "success"}, {"message", "OK"}});
   });
   http.Get("/v2/state/status", [this](const httplib::Request&, httplib::Response& response) {
@@ -135,7 +156,7 @@ void Server::routes() {
   http.Post("/v1/update", [this](const httplib::Request& request, httplib::Response& response) {
     json body;
     if (!parse_body(request, response, body)) return;
-    device_.trigger_update(truthy(body, "force"), truthy(body, "cancel"));
+    device_.trigger_update(force_of(body), truthy(body, "cancel"));
     response.status = 204;
   });
   http.Post("/v1/restart", [this](const httplib::Request& request, httplib::Response& response) {
@@ -146,8 +167,10 @@ void Server::routes() {
       response.status = 400;
       return response.set_content("Missing app id", "text/plain");
     }
-    const ActionResult result = device_.restart_app(*app_id, truthy(body, "force"));
-    if (result.status != 200) return send_failure(response, result.status, result.message);
+    const engine::Status restarted = device_.restart_app(*app_id, force_of(body));
+    if (!restarted.ok()) {
+      return send_failure(response, http_status_of(restarted.error().kind), restarted.error().message);
+    }
     response.set_content("OK", "text/plain");
   });
   http.Post(R"(/v2/applications/([^/]+)/restart)", [this](const httplib::Request& request, httplib::Response& response) {
@@ -155,8 +178,10 @@ void Server::routes() {
     if (!parse_body(request, response, body)) return;
     const auto app_id = integer_id(json(request.matches[1].str()));
     if (!app_id) return send_failure(response, 400, "Missing app id");
-    const ActionResult result = device_.restart_app(*app_id, truthy(body, "force"));
-    if (result.status != 200) return send_failure(response, result.status, result.message);
+    const engine::Status restarted = device_.restart_app(*app_id, force_of(body));
+    if (!restarted.ok()) {
+      return send_failure(response, http_status_of(restarted.error().kind), restarted.error().message);
+    }
     response.set_content("OK", "text/plain");
   });
   http.Post(R"(/v2/applications/([^/]+)/(restart|stop|start)-service)",
@@ -170,7 +195,7 @@ void Server::routes() {
                                            : verb == "stop"  ? ServiceAction::Stop
                                                              : ServiceAction::Start;
               std::string service = body.value("serviceName", "");
-              if (service.empty() && body.contains("imageId")) service = "#" + body["imageId"].dump();
+              if (service.empty() && body.contains("imageId")) service = fmt::format("#{}", body["imageId"].dump());
               if (service.empty()) {
                 response.status = 400;
                 return response.set_content(
@@ -178,10 +203,13 @@ void Server::routes() {
                     "Use the v2 service action endpoints.",
                     "text/plain");
               }
-              const ActionResult result = device_.service_action(*app_id, action, service, truthy(body, "force"));
-              if (result.status != 200) {
-                response.status = result.status;
-                return response.set_content(result.message, "text/plain");
+              const engine::Status done = device_.service_action(*app_id, action, service, force_of(body));
+              if (!done.ok()) {
+                const int status = http_status_of(done.error().kind);
+                // As balena: 404s are text, locks and other failures JSON.
+                if (status != 404) return send_failure(response, status, done.error().message);
+                response.status = status;
+                return response.set_content(done.error().message, "text/plain");
               }
               response.set_content("OK", "text/plain");
             });

@@ -25,6 +25,9 @@ struct ServerOptions {
   std::chrono::milliseconds stuck_after{std::chrono::minutes(30)};
 };
 
+// The HTTP status of a failed action: what the error's kind means to a client.
+[[nodiscard]] int http_status_of(engine::ErrorKind kind);
+
 class Server {
  public:
   Server(DeviceApi& device, ServerOptions options);

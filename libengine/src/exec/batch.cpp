@@ -6,6 +6,8 @@
 #include <exception>
 #include <thread>
 
+#include <fmt/format.h>
+
 namespace engine {
 
 std::vector<StepResult> run_batch(StepExecutor& executor, const std::vector<reconcile::Step>& steps,
@@ -19,15 +21,15 @@ std::vector<StepResult> run_batch(StepExecutor& executor, const std::vector<reco
     for (std::size_t i = next++; i < steps.size(); i = next++) {
       const auto started = std::chrono::steady_clock::now();
       if (cancel) {
-        results[i].status = Status::failure("cancelled before it started");
+        results[i].status = Status::failure(ErrorKind::Cancelled, "cancelled before it started");
         continue;
       }
       try {
         results[i].status = executor.run(steps[i], cancel, progress);
       } catch (const std::exception& error) {  // an executor bug must not kill the daemon
-        results[i].status = Status::failure(std::string("unexpected error: ") + error.what());
+        results[i].status = Status::failure(ErrorKind::Refused, fmt::format("unexpected error: {}", error.what()));
       } catch (...) {
-        results[i].status = Status::failure("unexpected error");
+        results[i].status = Status::failure(ErrorKind::Refused, "unexpected error");
       }
       results[i].seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include <fmt/format.h>
+
 namespace engine {
 namespace {
 
@@ -31,14 +33,15 @@ Status create_lockfile(const fs::path& file) {
   const int fd = ::open(file.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) {
     if (errno == EEXIST && owner_of(file) == Owner::Supervisor) return Status::success();
-    return Status::failure("cannot create " + file.string() + ": " + errno_text());
+    return Status::failure(ErrorKind::FileSystem, fmt::format("cannot create {}: {}", file.string(), errno_text()));
   }
   const int chown_result = ::fchown(fd, UpdateLocks::kSupervisorUid, UpdateLocks::kSupervisorUid);
   const int saved = errno;
   ::close(fd);
   if (chown_result != 0) {
     ::unlink(file.c_str());
-    return Status::failure("cannot mark " + file.string() + " as the supervisor's: " + std::strerror(saved));
+    return Status::failure(ErrorKind::FileSystem,
+                           fmt::format("cannot mark {} as the supervisor's: {}", file.string(), std::strerror(saved)));
   }
   return Status::success();
 }
@@ -48,7 +51,7 @@ Status create_lockfile(const fs::path& file) {
 UpdateLocks::UpdateLocks(std::string root) : root_(std::move(root)) {}
 
 std::string UpdateLocks::service_dir(reconcile::AppId app, const std::string& service) const {
-  return (fs::path(root_) / std::to_string(app) / service).string();
+  return (fs::path(root_) / fmt::to_string(app) / service).string();
 }
 
 Status UpdateLocks::take(reconcile::AppId app, const std::vector<std::string>& services, Force force) {
@@ -58,19 +61,24 @@ Status UpdateLocks::take(reconcile::AppId app, const std::vector<std::string>& s
       const fs::path file = fs::path(service_dir(app, service)) / name;
       if (owner_of(file) != Owner::User) continue;
       if (force == Force::No) {
-        return Status::failure("Updates are locked: service '" + service + "' of app " + std::to_string(app) +
-                               " holds " + file.string());
+        return Status::failure(ErrorKind::Locked, fmt::format("Updates are locked: service '{}' of app {} holds {}",
+                                                              service, app, file.string()));
       }
       std::error_code error;
       fs::remove(file, error);
-      if (error) return Status::failure("cannot override the lock " + file.string() + ": " + error.message());
+      if (error) {
+        return Status::failure(ErrorKind::FileSystem,
+                               fmt::format("cannot override the lock {}: {}", file.string(), error.message()));
+      }
     }
   }
   for (const std::string& service : services) {
     const fs::path dir = service_dir(app, service);
     std::error_code error;
     fs::create_directories(dir, error);
-    if (error) return Status::failure("cannot create " + dir.string() + ": " + error.message());
+    if (error) {
+      return Status::failure(ErrorKind::FileSystem, fmt::format("cannot create {}: {}", dir.string(), error.message()));
+    }
     // Services write their own lockfiles here, whatever user they run as.
     fs::permissions(dir, fs::perms::all | fs::perms::sticky_bit, error);
     for (const char* name : kLockNames) {
@@ -84,25 +92,34 @@ Status UpdateLocks::take(reconcile::AppId app, const std::vector<std::string>& s
 }
 
 Status UpdateLocks::release(reconcile::AppId app) {
-  const fs::path app_dir = fs::path(root_) / std::to_string(app);
+  const fs::path app_dir = fs::path(root_) / fmt::to_string(app);
   std::error_code error;
   if (!fs::exists(app_dir, error)) return Status::success();
   for (const auto& service : fs::directory_iterator(app_dir, error)) {
     for (const char* name : kLockNames) {
       const fs::path file = service.path() / name;
       if (owner_of(file) == Owner::Supervisor && ::unlink(file.c_str()) != 0 && errno != ENOENT) {
-        return Status::failure("cannot release " + file.string() + ": " + errno_text());
+        return Status::failure(ErrorKind::FileSystem, fmt::format("cannot release {}: {}", file.string(), errno_text()));
       }
     }
   }
-  if (error) return Status::failure("cannot read " + app_dir.string() + ": " + error.message());
+  if (error) {
+    return Status::failure(ErrorKind::FileSystem, fmt::format("cannot read {}: {}", app_dir.string(), error.message()));
+  }
   return Status::success();
 }
 
-std::set<reconcile::AppId> UpdateLocks::held() const {
+Result<std::set<reconcile::AppId>> UpdateLocks::held() const {
+  // "No locks" is an answer only when the directory could be read: an
+  // unreadable directory fails the snapshot instead of hiding our locks.
   std::set<reconcile::AppId> apps;
   std::error_code error;
+  if (!fs::exists(root_, error)) {
+    if (!error) return apps;  // nothing locked yet: the directory is made on the first lock
+    return Error{ErrorKind::FileSystem, fmt::format("cannot read the lock directory {}: {}", root_, error.message())};
+  }
   for (const auto& app : fs::directory_iterator(root_, error)) {
+    if (!app.is_directory()) continue;  // not an app directory
     reconcile::AppId id = 0;
     try {
       id = std::stoll(app.path().filename().string());
@@ -113,6 +130,13 @@ std::set<reconcile::AppId> UpdateLocks::held() const {
     for (const auto& service : fs::directory_iterator(app.path(), inner)) {
       if (owner_of(service.path() / kLockNames[0]) == Owner::Supervisor) apps.insert(id);
     }
+    if (inner) {
+      return Error{ErrorKind::FileSystem,
+                   fmt::format("cannot read the lock directory {}: {}", app.path().string(), inner.message())};
+    }
+  }
+  if (error) {
+    return Error{ErrorKind::FileSystem, fmt::format("cannot read the lock directory {}: {}", root_, error.message())};
   }
   return apps;
 }

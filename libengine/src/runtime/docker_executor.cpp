@@ -8,17 +8,21 @@
 #include <cstring>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "engine/docker/json.hpp"
+#include "engine/runtime/docker_errors.hpp"
 #include "engine/runtime/names.hpp"
+#include "reconcile/compose_json.hpp"
 #include "reconcile/json.hpp"
-#include "reconcile/plan_text.hpp"
+#include "reconcile/overloaded.hpp"
 
 namespace engine {
 namespace {
 
 using nlohmann::json;
 
-Status failed(const docker::Error& error) { return Status::failure(error.describe()); }
+Status failed(const docker::Error& error) { return error_from(error); }
 
 // Success, or the call's error; "no such object" counts as done for removals.
 Status gone_is_fine(const docker::Status& status) {
@@ -26,34 +30,13 @@ Status gone_is_fine(const docker::Status& status) {
   return failed(status.error());
 }
 
-json string_object(const std::map<std::string, std::string>& map) {
-  json out = json::object();
-  for (const auto& [key, value] : map) out[key] = value;
-  return out;
-}
-
-json network_body(const reconcile::Network& network) {
-  json pools = json::array();
-  for (const auto& pool : network.config.ipam_config) {
-    json item = json::object();
-    if (!pool.subnet.empty()) item["Subnet"] = pool.subnet;
-    if (!pool.gateway.empty()) item["Gateway"] = pool.gateway;
-    if (!pool.ip_range.empty()) item["IPRange"] = pool.ip_range;
-    if (!pool.aux_addresses.empty()) item["AuxiliaryAddresses"] = string_object(pool.aux_addresses);
-    pools.push_back(std::move(item));
+// A network or volume create body from the compose module.
+Status compose_body(const reconcile::Parsed<json>& parsed, const std::string& what, json& body) {
+  if (!parsed.ok()) {
+    return Status::failure(ErrorKind::Invalid, fmt::format("{} cannot be created: {}", what, parsed.error().to_string()));
   }
-  json body = {{"Name", names::network_name(network)},
-               {"Driver", network.config.driver},
-               {"CheckDuplicate", true},
-               {"Options", string_object(network.config.driver_opts)},
-               {"IPAM", {{"Driver", network.config.ipam_driver},
-                         {"Config", pools},
-                         {"Options", string_object(network.config.ipam_options)}}},
-               {"EnableIPv6", network.config.enable_ipv6},
-               {"Internal", network.config.internal},
-               {"Labels", string_object(network.config.labels)}};
-  if (network.config.config_only) body["ConfigOnly"] = true;
-  return body;
+  body = parsed.value();
+  return Status::success();
 }
 
 }  // namespace
@@ -69,31 +52,34 @@ DockerExecutor::DockerExecutor(const docker::Client& docker, Records& records, U
 
 Status DockerExecutor::run(const reconcile::Step& step, const CancelFlag& cancel, const ProgressFn& progress) {
   using namespace reconcile;
+  // One overload per step type and no catch-all: a new step type does not
+  // compile until it is carried out here.
   return std::visit(
-      [&](const auto& s) -> Status {
-        using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, Fetch>) return fetch(s, cancel, progress);
-        else if constexpr (std::is_same_v<T, Kill>) return kill(s.current);
-        else if constexpr (std::is_same_v<T, Stop>) return stop(s.current);
-        else if constexpr (std::is_same_v<T, Remove>) return remove_dead(s.current);
-        else if constexpr (std::is_same_v<T, Start>) return start(s.target);
-        else if constexpr (std::is_same_v<T, UpdateMetadata>) return update_metadata(s.current, s.target);
-        else if constexpr (std::is_same_v<T, Restart>) {
-          if (Status killed = kill(s.current); !killed.ok()) return killed;
-          return start(s.target);
-        } else if constexpr (std::is_same_v<T, Handover>) return handover(s.current, s.target);
-        else if constexpr (std::is_same_v<T, RemoveImage>) return remove_image(s.image);
-        else if constexpr (std::is_same_v<T, SaveImage>) return save_image(s.image);
-        else if constexpr (std::is_same_v<T, CreateNetwork>) return create_network(s.target);
-        else if constexpr (std::is_same_v<T, CreateVolume>) return create_volume(s.target);
-        else if constexpr (std::is_same_v<T, RemoveNetwork>) return remove_network(s.current);
-        else if constexpr (std::is_same_v<T, RemoveVolume>) return remove_volume(s.current);
-        else if constexpr (std::is_same_v<T, TakeLock>) {
-          return locks_.take(s.app_id, s.services, s.force ? Force::Yes : Force::No);
-        } else if constexpr (std::is_same_v<T, ReleaseLock>) return locks_.release(s.app_id);
-        else if constexpr (std::is_same_v<T, UpdateCommit>) return records_.set_commit(s.app_id, s.commit);
-        else if constexpr (std::is_same_v<T, RequireReboot>) return require_reboot();
-        else return Status::success();  // noop, cleanup
+      Overloaded{
+          [&](const Fetch& s) { return fetch(s, cancel, progress); },
+          [&](const Kill& s) { return kill(s.current); },
+          [&](const Stop& s) { return stop(s.current); },
+          [&](const Remove& s) { return remove_dead(s.current); },
+          [&](const Start& s) { return start(s.target); },
+          [&](const UpdateMetadata& s) { return update_metadata(s.current, s.target); },
+          [&](const Restart& s) {
+            if (Status killed = kill(s.current); !killed.ok()) return killed;
+            return start(s.target);
+          },
+          [&](const Handover& s) { return handover(s.current, s.target); },
+          [&](const RemoveImage& s) { return remove_image(s); },
+          [&](const SaveImage& s) { return save_image(s.image); },
+          [&](const CreateNetwork& s) { return create_network(s.target); },
+          [&](const CreateVolume& s) { return create_volume(s.target); },
+          [&](const RemoveNetwork& s) { return remove_network(s.current); },
+          [&](const RemoveVolume& s) { return remove_volume(s.current); },
+          [&](const TakeLock& s) { return locks_.take(s.app_id, s.services, s.force ? Force::Yes : Force::No); },
+          [&](const ReleaseLock& s) { return locks_.release(s.app_id); },
+          [&](const UpdateCommit& s) { return records_.set_commit(s.app_id, s.commit); },
+          [&](const RequireReboot&) { return require_reboot(); },
+          // The loop waits between batches that only wait; nothing to do.
+          [&](const Noop&) { return Status::success(); },
+          [&](const Cleanup&) { return Status::success(); },
       },
       step);
 }
@@ -116,34 +102,27 @@ Status DockerExecutor::fetch(const reconcile::Fetch& step, const CancelFlag& can
 }
 
 Status DockerExecutor::save_image(const reconcile::Image& image) {
-  auto inspected = docker_.inspect_image(image.name);
-  if (!inspected.ok() && image.docker_image_id) inspected = docker_.inspect_image(*image.docker_image_id);
+  auto inspected = docker_.inspect_image(image.docker_image_id.value_or(image.name));
   if (!inspected.ok()) return failed(inspected.error());
   reconcile::Image record = image;
   record.docker_image_id = inspected->id;
   return records_.add_image(record);
 }
 
-Status DockerExecutor::remove_image(const reconcile::Image& image) {
-  if (Status removed = records_.remove_image(image); !removed.ok()) return removed;
-  // Another record of the same image (an older release's, say) keeps it.
-  std::vector<reconcile::Image> remaining;
-  if (Status listed = records_.images(remaining); !listed.ok()) return listed;
-  for (const auto& other : remaining) {
-    if (other.name == image.name || (image.docker_image_id && other.docker_image_id == image.docker_image_id)) {
-      return Status::success();
-    }
-  }
-  const docker::Status removed = docker_.remove_image(image.name, docker::Force::no);
+Status DockerExecutor::remove_image(const reconcile::RemoveImage& step) {
+  if (Status removed = records_.remove_image(step.image); !removed.ok()) return removed;
+  // The planner keeps the engine's image when another record still uses it.
+  if (step.engine_copy == reconcile::EngineCopy::Keep) return Status::success();
+  const docker::Status removed = docker_.remove_image(step.image.name, docker::Force::no);
   if (removed.ok() || removed.is_not_found()) return Status::success();
-  // In use by a container the supervisor does not manage: keep it, quietly.
+  // In use by a container the supervisor does not manage: it stays.
   if (removed.error().kind == docker::ErrorKind::conflict) return Status::success();
   return failed(removed.error());
 }
 
 Status DockerExecutor::verify(const reconcile::Service& current, bool& gone) {
   gone = false;
-  if (!current.container_id) return Status::failure("the step names no container");
+  if (!current.container_id) return Status::failure(ErrorKind::Invalid, "the step names no container");
   auto inspected = docker_.inspect_container(*current.container_id);
   if (!inspected.ok()) {
     if (inspected.error().is_not_found()) {
@@ -156,13 +135,13 @@ Status DockerExecutor::verify(const reconcile::Service& current, bool& gone) {
   const auto app = labels.find(names::kAppId);
   const auto service = labels.find(names::kServiceName);
   const auto name = names::parse_container_name(inspected->name);
-  const bool same = app != labels.end() && app->second == std::to_string(current.app_id) &&
+  const bool same = app != labels.end() && app->second == fmt::to_string(current.app_id) &&
                     (service == labels.end() || service->second == current.service_name) && name &&
                     name->service_name == current.service_name;
   if (!same) {
-    return Status::failure("container " + current.container_id->substr(0, 12) + " is no longer service '" +
-                           current.service_name + "' of app " + std::to_string(current.app_id) +
-                           "; leaving it alone");
+    return Status::failure(ErrorKind::Conflict,
+                           fmt::format("container {} is no longer service '{}' of app {}; leaving it alone",
+                                       current.container_id->substr(0, 12), current.service_name, current.app_id));
   }
   return Status::success();
 }
@@ -192,48 +171,13 @@ Status DockerExecutor::remove_dead(const reconcile::Service& current) {
 }
 
 Status DockerExecutor::start(const reconcile::Service& target) {
-  const std::string name = names::container_name(target);
-  // A container of this exact release may exist already (created, not
-  // started): start it instead of creating another.
+  // The planner names an existing container (created, not started) to start;
+  // otherwise the container is created first.
   std::string id;
-  auto existing = docker_.inspect_container(name);
-  if (existing.ok()) {
-    id = existing->id;
-  } else if (!existing.error().is_not_found()) {
-    return failed(existing.error());
-  } else {
-    json body;
-    if (Status built = create_body_(target, body); !built.ok()) return built;
-    json& labels = body["Labels"];
-    if (!labels.is_object()) labels = json::object();
-    labels[names::kComposition] = target.config().composition;
-    labels[names::kImage] = target.image;
-    // The body binds the service's lock directory; the service writes its
-    // lockfiles there, so it must exist.
-    std::error_code ignored;
-    std::filesystem::create_directories(locks_.service_dir(target.app_id, target.service_name), ignored);
-    // Only the first network goes into the create body; join the others.
-    json extra_networks = json::object();
-    if (body.contains("NetworkingConfig") && body["NetworkingConfig"].contains("EndpointsConfig")) {
-      json& endpoints = body["NetworkingConfig"]["EndpointsConfig"];
-      bool first = true;
-      for (auto it = endpoints.begin(); it != endpoints.end();) {
-        if (first) {
-          first = false;
-          ++it;
-          continue;
-        }
-        extra_networks[it.key()] = it.value();
-        it = endpoints.erase(it);
-      }
-    }
-    auto created = docker_.create_container(name, docker::body(body));
-    if (!created.ok()) return failed(created.error());
-    id = created.value();
-    for (const auto& [network, endpoint] : extra_networks.items()) {
-      const auto joined = docker_.connect_network(network, id, docker::body(endpoint));
-      if (!joined.ok()) return failed(joined.error());
-    }
+  if (target.container_id) {
+    id = *target.container_id;
+  } else if (Status created = create(target, id); !created.ok()) {
+    return created;
   }
   // Created but not started: services that must not run, and services that
   // run only after the next reboot.
@@ -242,10 +186,50 @@ Status DockerExecutor::start(const reconcile::Service& target) {
   return started.ok() ? Status::success() : failed(started.error());
 }
 
+Status DockerExecutor::create(const reconcile::Service& target, std::string& id) {
+  json body;
+  if (Status built = create_body_(target, body); !built.ok()) return built;
+  json& labels = body["Labels"];
+  if (!labels.is_object()) labels = json::object();
+  labels[names::kComposition] = target.config().composition;
+  labels[names::kImage] = target.image;
+  // The body binds the service's lock directory; the service writes its
+  // lockfiles there, so it must exist.
+  const std::string lock_dir = locks_.service_dir(target.app_id, target.service_name);
+  std::error_code made;
+  std::filesystem::create_directories(lock_dir, made);
+  if (made) {
+    return Status::failure(ErrorKind::FileSystem, fmt::format("cannot create {}: {}", lock_dir, made.message()));
+  }
+  // The engine takes one network in the create body; the others are joined.
+  json extra_networks = json::object();
+  if (body.contains("NetworkingConfig") && body["NetworkingConfig"].contains("EndpointsConfig")) {
+    json& endpoints = body["NetworkingConfig"]["EndpointsConfig"];
+    for (auto it = endpoints.begin(); it != endpoints.end();) {
+      if (it == endpoints.begin()) {
+        ++it;
+        continue;
+      }
+      extra_networks[it.key()] = it.value();
+      it = endpoints.erase(it);
+    }
+  }
+  auto created = docker_.create_container(names::container_name(target), docker::body(body));
+  if (!created.ok()) return failed(created.error());
+  id = created.value();
+  for (const auto& [network, endpoint] : extra_networks.items()) {
+    const auto joined = docker_.connect_network(network, id, docker::body(endpoint));
+    if (!joined.ok()) return failed(joined.error());
+  }
+  return Status::success();
+}
+
 Status DockerExecutor::update_metadata(const reconcile::Service& current, const reconcile::Service& target) {
   bool gone = false;
   if (Status checked = verify(current, gone); !checked.ok()) return checked;
-  if (gone) return Status::failure("container " + current.container_id->substr(0, 12) + " is gone");
+  if (gone) {
+    return Status::failure(ErrorKind::NotFound, fmt::format("container {} is gone", current.container_id->substr(0, 12)));
+  }
   const auto renamed = docker_.rename_container(*current.container_id, names::container_name(target));
   return renamed.ok() ? Status::success() : failed(renamed.error());
 }
@@ -259,7 +243,7 @@ Status DockerExecutor::handover(const reconcile::Service& current, const reconci
     if (auto cleared = docker_.update_restart_policy(*current.container_id, {}); !cleared.ok()) {
       return failed(cleared.error());
     }
-    if (auto renamed = docker_.rename_container(*current.container_id, "old_" + names::container_name(current));
+    if (auto renamed = docker_.rename_container(*current.container_id, fmt::format("old_{}", names::container_name(current)));
         !renamed.ok()) {
       return failed(renamed.error());
     }
@@ -269,7 +253,13 @@ Status DockerExecutor::handover(const reconcile::Service& current, const reconci
 }
 
 Status DockerExecutor::create_network(const reconcile::Network& network) {
-  auto created = docker_.create_network(docker::body(network_body(network)));
+  json body;
+  if (Status built = compose_body(reconcile::compose::network_create_body(reconcile::to_json(network)),
+                                  fmt::format("network '{}'", network.name), body);
+      !built.ok()) {
+    return built;
+  }
+  auto created = docker_.create_network(docker::body(body));
   if (created.ok() || created.error().kind == docker::ErrorKind::conflict) return Status::success();
   return failed(created.error());
 }
@@ -286,10 +276,12 @@ Status DockerExecutor::remove_network(const reconcile::Network& network) {
 }
 
 Status DockerExecutor::create_volume(const reconcile::Volume& volume) {
-  const json body = {{"Name", names::volume_name(volume)},
-                     {"Driver", volume.config.driver},
-                     {"DriverOpts", string_object(volume.config.driver_opts)},
-                     {"Labels", string_object(volume.config.labels)}};
+  json body;
+  if (Status built = compose_body(reconcile::compose::volume_create_body(reconcile::to_json(volume)),
+                                  fmt::format("volume '{}'", volume.name), body);
+      !built.ok()) {
+    return built;
+  }
   auto created = docker_.create_volume(docker::body(body));
   return created.ok() ? Status::success() : failed(created.error());
 }
@@ -299,10 +291,13 @@ Status DockerExecutor::remove_volume(const reconcile::Volume& volume) {
 }
 
 Status DockerExecutor::require_reboot() {
-  if (settings_.reboot_breadcrumb.empty()) return Status::failure("no reboot breadcrumb path is configured");
+  if (settings_.reboot_breadcrumb.empty()) {
+    return Status::failure(ErrorKind::Invalid, "no reboot breadcrumb path is configured");
+  }
   const int fd = ::open(settings_.reboot_breadcrumb.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return Status::failure("cannot write " + settings_.reboot_breadcrumb + ": " + std::strerror(errno));
+    return Status::failure(ErrorKind::FileSystem,
+                           fmt::format("cannot write {}: {}", settings_.reboot_breadcrumb, std::strerror(errno)));
   }
   ::futimens(fd, nullptr);  // now: the breadcrumb counts when newer than the boot
   ::close(fd);

@@ -8,9 +8,18 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/concat.hpp>
+#include <range/v3/view/filter.hpp>
+
 #include "engine/docker/json.hpp"
+#include "engine/runtime/docker_errors.hpp"
 #include "engine/runtime/names.hpp"
+#include "reconcile/compose_json.hpp"
 #include "reconcile/json.hpp"
+#include "reconcile/status.hpp"
 
 namespace engine {
 namespace {
@@ -31,50 +40,22 @@ std::optional<std::int64_t> label_number(const docker::Labels& labels, const cha
   return std::nullopt;
 }
 
-// The planner's status for the engine's state of a container.
-const char* status_of(const std::string& state) {
-  if (state == "running") return "Running";
-  if (state == "created") return "Installed";
-  if (state == "dead") return "Dead";
-  if (state == "paused") return "paused";
-  if (state == "restarting") return "restarting";
-  if (state == "removing") return "removing";
-  return "exited";
+// An object the supervisor labelled but cannot read fails the snapshot: left
+// out, the planner would create a second one beside it.
+Status unreadable(const std::string& what, const std::string& why) {
+  return Status::failure(ErrorKind::BadResponse, fmt::format("cannot read {}: {}", what, why));
 }
 
-std::map<std::string, std::string> string_map(const json& object) {
-  std::map<std::string, std::string> out;
-  if (!object.is_object()) return out;
-  for (const auto& [key, value] : object.items()) {
-    if (value.is_string()) out[key] = value.get<std::string>();
-  }
-  return out;
+// PREFIX_NAME with both parts non-empty: how app networks and volumes are named.
+bool is_app_component_name(const std::string& name) {
+  const auto split = name.find('_');
+  return split != std::string::npos && split > 0 && split + 1 < name.size();
 }
 
-reconcile::NetworkConfig network_config(const json& raw) {
-  reconcile::NetworkConfig config;
-  config.driver = raw.value("Driver", "bridge");
-  config.driver_opts = string_map(raw.value("Options", json::object()));
-  const json ipam = raw.value("IPAM", json::object());
-  config.ipam_driver = ipam.is_object() ? ipam.value("Driver", "default") : "default";
-  if (ipam.is_object()) {
-    config.ipam_options = string_map(ipam.value("Options", json::object()));
-    for (const auto& pool : ipam.value("Config", json::array())) {
-      if (!pool.is_object()) continue;
-      reconcile::IpamPool out;
-      out.subnet = pool.value("Subnet", "");
-      out.gateway = pool.value("Gateway", "");
-      out.ip_range = pool.value("IPRange", "");
-      out.aux_addresses = string_map(pool.value("AuxiliaryAddresses", json::object()));
-      config.ipam_config.push_back(std::move(out));
-    }
-    std::sort(config.ipam_config.begin(), config.ipam_config.end());
-  }
-  config.internal = raw.value("Internal", false);
-  config.enable_ipv6 = raw.value("EnableIPv6", false);
-  config.config_only = raw.value("ConfigOnly", false);
-  config.labels = string_map(raw.value("Labels", json::object()));
-  return config;
+bool is_app_volume_name(const std::string& name) {
+  const auto digits = name.substr(0, name.find('_'));
+  return is_app_component_name(name) && digits.size() <= 18 &&
+         std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 bool image_present(const reconcile::Image& image, const std::set<std::string>& references,
@@ -123,7 +104,9 @@ Status DockerReader::read(Snapshot& out) {
   context.keep_images = settings_.keep_images;
   context.keep_volumes = settings_.keep_volumes;
   context.downloading = downloads_.list();
-  context.locks_held = locks_.held();
+  auto held = locks_.held();
+  if (!held) return held.error();
+  context.locks_held = std::move(held).value();
   struct stat breadcrumb {};
   context.reboot_breadcrumb_set = !settings_.reboot_breadcrumb.empty() &&
                                   ::stat(settings_.reboot_breadcrumb.c_str(), &breadcrumb) == 0 &&
@@ -132,96 +115,10 @@ Status DockerReader::read(Snapshot& out) {
   std::map<reconcile::AppId, reconcile::App> apps;
   docker::Filters supervised = {{"label", {names::kSupervised}}};
   if (!settings_.scope_label.empty()) supervised["label"].push_back(settings_.scope_label);
-
-  // Containers.
-  auto containers = docker_.list_containers(supervised, docker::ListScope::all);
-  if (!containers) return Status::failure(containers.error().describe());
-  for (const auto& container : containers.value()) {
-    const auto app_id = label_number(container.labels, names::kAppId);
-    const auto service_id = label_number(container.labels, names::kServiceId);
-    const auto name = names::parse_container_name(container.name);
-    if (!app_id || !service_id || !name) continue;  // not one of ours after all
-    json service = {{"serviceName", label_or(container.labels, names::kServiceName, name->service_name)},
-                    {"appId", *app_id},
-                    {"appUuid", label_or(container.labels, names::kAppUuid, std::to_string(*app_id))},
-                    {"serviceId", *service_id},
-                    {"imageId", name->image_id},
-                    {"releaseId", name->release_id},
-                    {"commit", name->commit},
-                    {"image", label_or(container.labels, names::kImage, container.image)},
-                    {"dockerImageId", container.image_id},
-                    {"containerId", container.id},
-                    {"status", status_of(container.state)},
-                    {"createdAt", reconcile::format_time(container.created)}};
-    json composition = docker::parse_raw(label_or(container.labels, names::kComposition, "{}"));
-    if (!composition.is_object()) composition = json::object();
-    composition["running"] = container.state == "running";
-    service["composition"] = std::move(composition);
-    if (container.state == "exited") {
-      // The engine's error (e.g. a port it could not bind) is only in inspect.
-      if (auto inspect = docker_.inspect_container(container.id)) {
-        const json raw = docker::parse_raw(inspect->raw);
-        if (raw.is_object() && raw.contains("State")) service["exitErrorMessage"] = raw["State"].value("Error", "");
-      }
-    }
-    auto parsed = reconcile::service_from_json(service, true, context.now);
-    if (!parsed.ok()) continue;  // a label we cannot read: leave the container alone
-    reconcile::Service current = std::move(parsed).value();
-    context.container_ids[current.app_id][current.service_name] = *current.container_id;
-    app_of(apps, current.app_id, current.app_uuid).services.push_back(std::move(current));
-  }
-
-  // Networks: <appUuid>_<name>, labelled with the app id.
-  auto networks = docker_.list_networks(supervised);
-  if (!networks) return Status::failure(networks.error().describe());
-  for (const auto& network : networks.value()) {
-    const auto app_id = label_number(network.labels, names::kAppId);
-    const auto split = network.name.find('_');
-    if (!app_id || split == std::string::npos || split + 1 >= network.name.size()) continue;
-    reconcile::Network item;
-    item.app_id = *app_id;
-    item.app_uuid = network.name.substr(0, split);
-    item.name = network.name.substr(split + 1);
-    item.config = network_config(docker::parse_raw(network.raw));
-    app_of(apps, item.app_id, item.app_uuid).networks.push_back(std::move(item));
-  }
-
-  // Volumes: <appId>_<name>.
-  auto volumes = docker_.list_volumes(supervised);
-  if (!volumes) return Status::failure(volumes.error().describe());
-  for (const auto& volume : volumes.value()) {
-    const auto split = volume.name.find('_');
-    if (split == std::string::npos || split + 1 >= volume.name.size()) continue;
-    reconcile::Volume item;
-    try {
-      item.app_id = std::stoll(volume.name.substr(0, split));
-    } catch (const std::exception&) {
-      continue;
-    }
-    item.name = volume.name.substr(split + 1);
-    item.app_uuid = label_or(volume.labels, names::kAppUuid, std::to_string(item.app_id));
-    item.config.driver = volume.driver.empty() ? "local" : volume.driver;
-    const json raw = docker::parse_raw(volume.raw);
-    if (raw.is_object()) item.config.driver_opts = string_map(raw.value("Options", json::object()));
-    item.config.labels = volume.labels;
-    app_of(apps, item.app_id, item.app_uuid).volumes.push_back(std::move(item));
-  }
-
-  // Image records of images the engine still has.
-  std::vector<reconcile::Image> records;
-  if (Status listed = records_.images(records); !listed.ok()) return listed;
-  auto images = docker_.list_images({});
-  if (!images) return Status::failure(images.error().describe());
-  std::set<std::string> references;
-  std::set<std::string> ids;
-  for (const auto& image : images.value()) {
-    ids.insert(image.id);
-    references.insert(image.repo_tags.begin(), image.repo_tags.end());
-    references.insert(image.repo_digests.begin(), image.repo_digests.end());
-  }
-  for (const auto& record : records) {
-    if (image_present(record, references, ids)) context.available_images.push_back(record);
-  }
+  if (Status read = read_containers(supervised, context, apps); !read.ok()) return read;
+  if (Status read = read_networks(supervised, apps); !read.ok()) return read;
+  if (Status read = read_volumes(supervised, apps); !read.ok()) return read;
+  if (Status read = read_images(context); !read.ok()) return read;
 
   std::map<reconcile::AppId, std::string> commits;
   if (Status read = records_.commits(commits); !read.ok()) return read;
@@ -229,6 +126,110 @@ Status DockerReader::read(Snapshot& out) {
     if (auto it = apps.find(app_id); it != apps.end()) it->second.commit = commit;
   }
   for (auto& [id, app] : apps) out.current.apps.push_back(std::move(app));
+  return Status::success();
+}
+
+Status DockerReader::read_containers(const docker::Filters& supervised, reconcile::Context& context,
+                                     std::map<reconcile::AppId, reconcile::App>& apps) {
+  auto containers = docker_.list_containers(supervised, docker::ListScope::all);
+  if (!containers) return error_from(containers.error());
+  for (const auto& container : containers.value()) {
+    const std::string what = fmt::format("container {}", container.name);
+    const auto app_id = label_number(container.labels, names::kAppId);
+    const auto service_id = label_number(container.labels, names::kServiceId);
+    const auto name = names::parse_container_name(container.name);
+    // A name the supervisor never gives cannot be mistaken for a service.
+    if (!name) continue;
+    if (!app_id || !service_id) return unreadable(what, "its app or service id label is missing or not a number");
+    json service = {{"serviceName", label_or(container.labels, names::kServiceName, name->service_name)},
+                    {"appId", *app_id},
+                    {"appUuid", label_or(container.labels, names::kAppUuid, fmt::to_string(*app_id))},
+                    {"serviceId", *service_id},
+                    {"imageId", name->image_id},
+                    {"releaseId", name->release_id},
+                    {"commit", name->commit},
+                    {"image", label_or(container.labels, names::kImage, container.image)},
+                    {"dockerImageId", container.image_id},
+                    {"containerId", container.id},
+                    {"status", reconcile::to_string(reconcile::status_from_engine_state(container.state))},
+                    {"createdAt", reconcile::format_time(container.created)}};
+    json composition = docker::parse_raw(label_or(container.labels, names::kComposition, "{}"));
+    if (!composition.is_object()) return unreadable(what, fmt::format("its label {} is not a JSON object", names::kComposition));
+    composition["running"] = container.state == "running";
+    service["composition"] = std::move(composition);
+    if (container.state == "exited") {
+      // The engine's error (e.g. a port it could not bind) is only in inspect.
+      auto inspect = docker_.inspect_container(container.id);
+      if (!inspect) {
+        if (inspect.error().is_not_found()) continue;  // removed since it was listed
+        return error_from(inspect.error());
+      }
+      const json raw = docker::parse_raw(inspect->raw);
+      if (raw.is_object() && raw.contains("State")) service["exitErrorMessage"] = raw["State"].value("Error", "");
+    }
+    auto parsed = reconcile::service_from_json(service, true, context.now);
+    if (!parsed.ok()) return unreadable(what, parsed.error().to_string());
+    reconcile::Service current = std::move(parsed).value();
+    context.container_ids[current.app_id][current.service_name] = *current.container_id;
+    app_of(apps, current.app_id, current.app_uuid).services.push_back(std::move(current));
+  }
+  return Status::success();
+}
+
+Status DockerReader::read_networks(const docker::Filters& supervised,
+                                   std::map<reconcile::AppId, reconcile::App>& apps) {
+  auto networks = docker_.list_networks(supervised);
+  if (!networks) return error_from(networks.error());
+  for (const auto& network : networks.value()) {
+    if (!is_app_component_name(network.name)) continue;  // never one of ours: APPUUID_NAME
+    const std::string what = fmt::format("network {}", network.name);
+    auto compose = reconcile::compose::network_from_engine(docker::parse_raw(network.raw));
+    if (!compose.ok()) return unreadable(what, compose.error().to_string());
+    auto item = reconcile::network_from_json(compose.value());
+    if (!item.ok()) return unreadable(what, item.error().to_string());
+    app_of(apps, item.value().app_id, item.value().app_uuid).networks.push_back(std::move(item).value());
+  }
+  return Status::success();
+}
+
+Status DockerReader::read_volumes(const docker::Filters& supervised,
+                                  std::map<reconcile::AppId, reconcile::App>& apps) {
+  auto volumes = docker_.list_volumes(supervised);
+  if (!volumes) return error_from(volumes.error());
+  for (const auto& volume : volumes.value()) {
+    if (!is_app_volume_name(volume.name)) continue;  // never one of ours: APPID_NAME
+    const std::string what = fmt::format("volume {}", volume.name);
+    auto compose = reconcile::compose::volume_from_engine(docker::parse_raw(volume.raw));
+    if (!compose.ok()) return unreadable(what, compose.error().to_string());
+    auto item = reconcile::volume_from_json(compose.value());
+    if (!item.ok()) return unreadable(what, item.error().to_string());
+    app_of(apps, item.value().app_id, item.value().app_uuid).volumes.push_back(std::move(item).value());
+  }
+  return Status::success();
+}
+
+Status DockerReader::read_images(reconcile::Context& context) {
+  std::vector<reconcile::Image> records;
+  if (Status listed = records_.images(records); !listed.ok()) return listed;
+  auto images = docker_.list_images({});
+  if (!images) return error_from(images.error());
+  std::set<std::string> references;
+  std::set<std::string> ids;
+  for (const auto& image : images.value()) {
+    ids.insert(image.id);
+    reconcile::EngineImage held{image.id, {}};
+    for (const auto& reference : ranges::views::concat(image.repo_tags, image.repo_digests)) {
+      if (reference.find("<none>") != std::string::npos) continue;  // untagged: no reference
+      references.insert(reference);
+      held.references.push_back(reference);
+    }
+    context.engine_images.push_back(std::move(held));
+  }
+  std::sort(context.engine_images.begin(), context.engine_images.end());
+  context.available_images = records | ranges::views::filter([&](const reconcile::Image& record) {
+                               return image_present(record, references, ids);
+                             }) |
+                             ranges::to<std::vector>();
   return Status::success();
 }
 

@@ -100,4 +100,10 @@ struct CloudTargetState {
 [[nodiscard]] Parsed<Service> service_from_json(const nlohmann::json& json, bool is_current,
                                                 Seconds now);
 
+// A network or volume in the compose module's JSON form ({"name", "appId",
+// "appUuid", "config": {compose keys}}): what compose::network_from_engine
+// and volume_from_engine return. A null or absent appUuid means the app id.
+[[nodiscard]] Parsed<Network> network_from_json(const nlohmann::json& json);
+[[nodiscard]] Parsed<Volume> volume_from_json(const nlohmann::json& json);
+
 }  // namespace reconcile

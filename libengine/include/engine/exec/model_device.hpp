@@ -20,7 +20,11 @@ class ModelDevice : public StateReader, public StepExecutor {
   Status run(const reconcile::Step& step, const CancelFlag& cancel, const ProgressFn& progress) override;
 
   // The next `count` steps with this action name fail with `message`.
-  void fail_next(const std::string& action, int count, const std::string& message);
+  void fail_next(const std::string& action, int count, const std::string& message,
+                 ErrorKind kind = ErrorKind::Refused);
+  // A user service of the app holds its update lock: an unforced takeLock
+  // fails with ErrorKind::Locked; a forced one deletes it, as the executor.
+  void hold_user_lock(reconcile::AppId app);
   // A copy of the simulated device.
   [[nodiscard]] reconcile::World world() const;
   [[nodiscard]] int steps_run() const;
@@ -28,7 +32,8 @@ class ModelDevice : public StateReader, public StepExecutor {
  private:
   mutable std::mutex mutex_;
   reconcile::World world_;
-  std::map<std::string, std::pair<int, std::string>> failures_;
+  std::map<std::string, std::pair<int, Error>> failures_;
+  reconcile::UserLocks user_locks_;
   int steps_run_ = 0;
 };
 

@@ -32,8 +32,9 @@ class UpdateLocks {
   [[nodiscard]] Status take(reconcile::AppId app, const std::vector<std::string>& services, Force force);
   // Deletes the supervisor's lockfiles of the app (the user's stay).
   [[nodiscard]] Status release(reconcile::AppId app);
-  // Apps with at least one supervisor lockfile.
-  [[nodiscard]] std::set<reconcile::AppId> held() const;
+  // Apps with at least one supervisor lockfile; an error when the lock
+  // directory exists but cannot be read.
+  [[nodiscard]] Result<std::set<reconcile::AppId>> held() const;
   // The directory to bind-mount into the service (created on demand).
   [[nodiscard]] std::string service_dir(reconcile::AppId app, const std::string& service) const;
 

@@ -42,9 +42,10 @@ class DockerExecutor : public StepExecutor {
   Status stop(const reconcile::Service& current);
   Status remove_dead(const reconcile::Service& current);
   Status start(const reconcile::Service& target);
+  Status create(const reconcile::Service& target, std::string& id);
   Status update_metadata(const reconcile::Service& current, const reconcile::Service& target);
   Status handover(const reconcile::Service& current, const reconcile::Service& target);
-  Status remove_image(const reconcile::Image& image);
+  Status remove_image(const reconcile::RemoveImage& step);
   Status save_image(const reconcile::Image& image);
   Status create_network(const reconcile::Network& network);
   Status remove_network(const reconcile::Network& network);

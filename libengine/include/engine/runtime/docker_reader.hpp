@@ -4,6 +4,8 @@
 // the supervisor's label are never looked at.
 #pragma once
 
+#include <map>
+
 #include "engine/docker/client.hpp"
 #include "engine/exec/ports.hpp"
 #include "engine/locks/update_locks.hpp"
@@ -20,6 +22,12 @@ class DockerReader : public StateReader {
   Status read(Snapshot& out) override;
 
  private:
+  Status read_containers(const docker::Filters& supervised, reconcile::Context& context,
+                         std::map<reconcile::AppId, reconcile::App>& apps);
+  Status read_networks(const docker::Filters& supervised, std::map<reconcile::AppId, reconcile::App>& apps);
+  Status read_volumes(const docker::Filters& supervised, std::map<reconcile::AppId, reconcile::App>& apps);
+  Status read_images(reconcile::Context& context);
+
   const docker::Client& docker_;
   Records& records_;
   const UpdateLocks& locks_;

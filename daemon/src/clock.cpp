@@ -1,0 +1,10 @@
+#include "clock.hpp"
+
+namespace supervisor {
+
+Clock& steady_clock() {
+  static SteadyClock clock;
+  return clock;
+}
+
+}  // namespace supervisor

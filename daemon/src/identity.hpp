@@ -1,0 +1,26 @@
+// Who the device is: its uuid, the local API's key and its name. Loaded once
+// from the store (or the configuration file) before anything is wired, so
+// every part of the daemon sees the same identity from the first container
+// it creates.
+#pragma once
+
+#include <string>
+
+#include "config.hpp"
+#include "engine/store/store.hpp"
+#include "log.hpp"
+
+namespace supervisor {
+
+struct DeviceIdentity {
+  std::string uuid;     // 32 lowercase hex characters unless configured
+  std::string api_key;  // the local API's global key
+  std::string name;     // the configured name; a target may rename the device
+};
+
+// The configured values win; otherwise the stored ones; otherwise new ones,
+// stored for the next start. A store that cannot keep them is logged: the
+// device runs with the new values and they change at the next start.
+[[nodiscard]] DeviceIdentity load_identity(engine::store::Store& store, const Config& config, Logger& log);
+
+}  // namespace supervisor

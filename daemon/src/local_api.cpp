@@ -1,0 +1,190 @@
+#include "local_api.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "engine/runtime/store_records.hpp"
+#include "reconcile/intermediate.hpp"
+#include "version.hpp"
+
+namespace supervisor {
+namespace {
+
+std::string read_os_version() {
+  std::ifstream os_release("/etc/os-release");
+  for (std::string line; std::getline(os_release, line);) {
+    if (line.starts_with("PRETTY_NAME=")) {
+      std::string value = line.substr(12);
+      std::erase(value, '"');
+      return value;
+    }
+  }
+  return "";
+}
+
+// The app's service a request names: by name, or "#<imageId>".
+const reconcile::Service* find_service(const reconcile::State& current, std::int64_t app_id,
+                                       const std::string& name) {
+  for (const auto& app : current.apps) {
+    if (app.app_id != app_id) continue;
+    for (const auto& service : app.services) {
+      if (service.service_name == name || name == fmt::format("#{}", service.image_id)) return &service;
+    }
+  }
+  return nullptr;
+}
+
+bool has_services(const reconcile::State& current, std::int64_t app_id) {
+  for (const auto& app : current.apps) {
+    if (app.app_id == app_id && !app.services.empty()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+LocalApi::LocalApi(const Config& config, const DeviceIdentity& identity, Logger& log, engine::store::Store& store,
+                   engine::StateReader& reader, ApplyLoop& loop)
+    : config_(config),
+      identity_(identity),
+      log_(log),
+      store_(store),
+      reader_(reader),
+      loop_(loop),
+      os_version_(read_os_version()) {}
+
+void LocalApi::load_target(std::optional<engine::store::Target> stored) {
+  const std::lock_guard<std::mutex> lock(target_mutex_);
+  target_ = std::move(stored);
+}
+
+api::DeviceInfo LocalApi::info() {
+  api::DeviceInfo info;
+  info.uuid = identity_.uuid;
+  {
+    const std::lock_guard<std::mutex> lock(target_mutex_);
+    info.name = target_ && !target_->device_name.empty() ? target_->device_name : identity_.name;
+  }
+  info.device_type = config_.device_type;
+  info.arch = config_.arch;
+  info.supervisor_version = kSupervisorVersion;
+  info.api_port = config_.listen_port;
+  info.local_mode = config_.local_mode;
+  info.os_version = os_version_;
+  return info;
+}
+
+bool LocalApi::key_is_valid(const std::string& key) {
+  if (key == identity_.api_key) return true;
+  auto found = store_.find_api_key(key);
+  if (!found) {
+    log_.error("api", "cannot look up an API key; refusing it", {{"error", found.error().describe()}});
+    return false;
+  }
+  return found.value().has_value();
+}
+
+std::optional<reconcile::State> LocalApi::target() {
+  const std::lock_guard<std::mutex> lock(target_mutex_);
+  if (!target_) return std::nullopt;
+  return target_->state;
+}
+
+std::map<std::string, std::string> LocalApi::target_config() {
+  const std::lock_guard<std::mutex> lock(target_mutex_);
+  return target_ ? target_->device_config : std::map<std::string, std::string>{};
+}
+
+engine::Status LocalApi::set_target(const reconcile::LocalTargetState& local) {
+  engine::store::Target target;
+  {
+    const std::lock_guard<std::mutex> lock(target_mutex_);
+    target.device_name = local.name.value_or(target_ ? target_->device_name : identity_.name);
+  }
+  target.device_config = local.config;
+  target.state = local.target;
+  // Stored first (one transaction), so a reboot runs it even offline.
+  if (auto stored = store_.set_target(target); !stored) {
+    log_.error("target", "cannot store the new target; keeping the current one",
+               {{"error", stored.error().describe()}});
+    return engine::Status::failure(engine::ErrorKind::Store,
+                                   fmt::format("cannot store the target: {}", stored.error().describe()));
+  }
+  {
+    const std::lock_guard<std::mutex> lock(target_mutex_);
+    target_ = target;
+  }
+  log_.info("target", "new target", {{"apps", fmt::to_string(target.state.apps.size())}});
+  loop_.set_target(std::move(target.state), local.force ? engine::Force::Yes : engine::Force::No);
+  return engine::Status::success();
+}
+
+engine::Status LocalApi::current(engine::Snapshot& out) { return reader_.read(out); }
+
+ApplyStatus LocalApi::apply_status() { return loop_.status(); }
+
+void LocalApi::trigger_update(engine::Force force, bool cancel) {
+  // No cloud to ask: an update request re-plans against the stored target;
+  // cancel abandons the run in progress and starts it again.
+  if (cancel) {
+    if (auto stored = target()) loop_.set_target(*stored, force);
+  } else {
+    loop_.trigger("update requested through the API", force);
+  }
+}
+
+engine::Status LocalApi::restart_app(std::int64_t app_id, engine::Force force) {
+  engine::Snapshot snapshot;
+  if (auto read = reader_.read(snapshot); !read.ok()) return read;
+  if (!has_services(snapshot.current, app_id)) {
+    return engine::Status::failure(engine::ErrorKind::NotFound,
+                                   "App not found: an app needs to be installed for this endpoint to work. "
+                                   "If you've recently moved this device from another app, please push an app "
+                                   "and wait for it to be installed first.");
+  }
+  // As balena: the app's services removed, then put back as they were.
+  const reconcile::State running = reconcile::as_target(snapshot.current);
+  log_.info("api", "restarting an app", {{"app", fmt::to_string(app_id)}});
+  if (auto stopped = loop_.apply_intermediate(reconcile::without_services(running, app_id), force); !stopped.ok()) {
+    return stopped;
+  }
+  return loop_.apply_intermediate(running, force);
+}
+
+engine::Status LocalApi::service_action(std::int64_t app_id, api::ServiceAction action, const std::string& service,
+                                        engine::Force force) {
+  engine::Snapshot snapshot;
+  if (auto read = reader_.read(snapshot); !read.ok()) return read;
+  const reconcile::Service* found = find_service(snapshot.current, app_id, service);
+  if (found == nullptr) {
+    return engine::Status::failure(engine::ErrorKind::NotFound,
+                                   "Service not found, a container must exist for this endpoint to work");
+  }
+  const std::string name = found->service_name;
+  const reconcile::State running = reconcile::as_target(snapshot.current);
+  log_.info("api", "service action", {{"app", fmt::to_string(app_id)}, {"service", name}});
+  switch (action) {
+    case api::ServiceAction::Restart:
+      if (auto killed = loop_.apply_intermediate(reconcile::without_services(running, app_id, name), force);
+          !killed.ok()) {
+        return killed;
+      }
+      return loop_.apply_intermediate(running, force);
+    case api::ServiceAction::Stop:
+    case api::ServiceAction::Start: {
+      // Stays so until the next target or supervisor restart. Set first, so
+      // the loop's own runs cannot undo it in between; dropped on failure.
+      const bool run = action == api::ServiceAction::Start;
+      loop_.override_running(app_id, name, run);
+      // As balena: starting takes no update lock, so it needs no force.
+      auto done = loop_.apply_intermediate(reconcile::with_running(running, app_id, name, run),
+                                           run ? engine::Force::No : force);
+      if (!done.ok()) loop_.override_running(app_id, name, std::nullopt);
+      return done;
+    }
+  }
+  return engine::Status::failure(engine::ErrorKind::Invalid, "unknown service action");
+}
+
+}  // namespace supervisor
