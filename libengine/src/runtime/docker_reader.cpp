@@ -66,7 +66,7 @@ bool image_present(const reconcile::Image& image, const std::set<std::string>& r
   const auto slash = image.name.rfind('/');
   const auto tail = image.name.substr(slash == std::string::npos ? 0 : slash + 1);
   return tail.find(':') == std::string::npos && image.name.find('@') == std::string::npos &&
-         references.contains(image.name + ":latest");
+         references.contains(fmt::format("{}:latest", image.name));
 }
 
 reconcile::App& app_of(std::map<reconcile::AppId, reconcile::App>& apps, reconcile::AppId id,
@@ -74,7 +74,7 @@ reconcile::App& app_of(std::map<reconcile::AppId, reconcile::App>& apps, reconci
   auto [it, added] = apps.try_emplace(id);
   if (added) {
     it->second.app_id = id;
-    it->second.app_uuid = uuid.empty() ? std::to_string(id) : uuid;
+    it->second.app_uuid = uuid.empty() ? fmt::to_string(id) : uuid;
   }
   return it->second;
 }

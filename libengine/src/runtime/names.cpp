@@ -1,5 +1,7 @@
 #include "engine/runtime/names.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 
 namespace engine::names {
@@ -15,8 +17,7 @@ std::optional<std::int64_t> number(std::string_view text) {
 }  // namespace
 
 std::string container_name(const reconcile::Service& service) {
-  return service.service_name + "_" + std::to_string(service.image_id) + "_" + std::to_string(service.release_id) +
-         "_" + service.commit;
+  return fmt::format("{}_{}_{}_{}", service.service_name, service.image_id, service.release_id, service.commit);
 }
 
 std::optional<ContainerName> parse_container_name(const std::string& name) {
@@ -37,10 +38,12 @@ std::optional<ContainerName> parse_container_name(const std::string& name) {
                        std::string(rest.substr(commit_at + 1))};
 }
 
-std::string network_name(const reconcile::Network& network) { return network.app_uuid + "_" + network.name; }
+std::string network_name(const reconcile::Network& network) {
+  return fmt::format("{}_{}", network.app_uuid, network.name);
+}
 
 std::string volume_name(const reconcile::Volume& volume) {
-  return std::to_string(volume.app_id) + "_" + volume.name;
+  return fmt::format("{}_{}", volume.app_id, volume.name);
 }
 
 std::optional<std::string> strip_prefix(const std::string& engine_name, const std::string& prefix) {

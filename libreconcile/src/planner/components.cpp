@@ -53,6 +53,8 @@ Volume with_supervisor_labels(Volume volume) {
   return volume;
 }
 
+// The property harness keeps its own copy of this rule (testing/src/facts.cpp)
+// on purpose, so that it never trusts the planner's code.
 bool same_config(const Network& current, const Network& target) {
   NetworkConfig have = current.config;
   NetworkConfig want = target.config;
