@@ -115,6 +115,8 @@ class Device {
 
   // The current state as the reader sees it (fails the test on error).
   [[nodiscard]] engine::Snapshot snapshot();
+  // The reader's own answer, failures included.
+  [[nodiscard]] engine::Status try_snapshot(engine::Snapshot& out) { return reader_->read(out); }
 
   // A local tag of the busybox test image, removed again by the cleanup.
   [[nodiscard]] std::string tag_busybox(const std::string& tag);

@@ -5,6 +5,7 @@
 // Device's destructor sweeps its scope whatever happened.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -507,6 +508,29 @@ TEST_CASE("an image that does not exist fails its fetch step while the other app
   CHECK(containers_of(device).size() == 6);
 
   remove_everything(device);
+}
+
+TEST_CASE("a supervised container whose labels cannot be read fails the snapshot instead of vanishing",
+          "[runtime][errors]") {
+  Device device;
+  const auto app = device.new_app();
+  auto labels = device.object_labels();
+  labels["io.balena.supervised"] = "true";
+  labels["io.balena.app-id"] = fmt::to_string(app.app_id);
+  labels["io.balena.service-id"] = "not-a-number";
+  const nlohmann::json body = {{"Image", testenv::env().busybox_image}, {"Cmd", {"true"}}, {"Labels", labels}};
+  const std::string name = fmt::format("web_1_1_{}", device.new_commit());
+  auto created = testenv::client().create_container(name, engine::docker::body(body));
+  REQUIRE(created.ok());
+
+  // Left out, the planner would create a second container for the service.
+  engine::Snapshot snapshot;
+  const auto read = device.try_snapshot(snapshot);
+  REQUIRE_FALSE(read.ok());
+  CHECK_THAT(read.error().message, Catch::Contains(name));
+
+  testenv::remove_container_quietly(created.value());
+  CHECK(device.try_snapshot(snapshot).ok());
 }
 
 }  // namespace runtime_test
