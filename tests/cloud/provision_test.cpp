@@ -267,3 +267,23 @@ TEST_CASE("provision with the cloud down: Connect, retry later", "[provision]") 
   CHECK(outcome.error->kind == cloud::ErrorKind::Connect);
   CHECK(outcome.retry_delay == std::chrono::milliseconds(30000));
 }
+
+TEST_CASE("the register body is byte for byte the one of capture 01", "[provision][captures]") {
+  const std::filesystem::path capture = std::filesystem::path(CLOUD_TEST_CAPTURES) / "01-register.json";
+  if (!std::filesystem::exists(capture)) {
+    WARN("captures missing: skipped");
+    return;
+  }
+  std::ifstream in(capture);
+  const auto exchange = nlohmann::ordered_json::parse(in);
+  const auto& body = exchange["request"]["body"];
+  cloud::DeviceInfo device;
+  device.device_type = body["device_type"].get<std::string>();
+  device.supervisor_version = body["supervisor_version"].get<std::string>();
+  device.os_version = body["os_version"].get<std::string>();
+  device.os_variant = body["os_variant"].get<std::string>();
+  const cloud::RegisterRequest request{"pk", body["application"].get<std::int64_t>(), body["uuid"].get<std::string>(),
+                                       body["api_key"].get<std::string>(), device};
+  CHECK(cloud::register_body(request) == body.dump());
+  CHECK(exchange["request"]["headers"]["Accept-Encoding"] == "gzip, deflate");
+}

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <range/v3/algorithm/find_if.hpp>
 
@@ -152,6 +154,7 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
 struct HttpClient::Impl {
   HttpOptions options;
   std::string origin;
+  std::string ca_bundle;  // system bundle + extra root, when an extra root is given
   std::mutex mutex;  // one exchange at a time on the shared handle
   std::unique_ptr<CURL, CurlDeleter> handle;
   std::atomic<std::uint64_t> requests{0};
@@ -180,6 +183,24 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
   impl->origin = std::move(*origin);
   impl->handle.reset(curl_easy_init());
   if (!impl->handle) return Error{ErrorKind::Connect, 0, "http client", "curl_easy_init failed", std::nullopt};
+  if (impl->options.extra_ca_pem) {
+    // CURLOPT_CAINFO_BLOB replaces libcurl's default CA file (only the CA
+    // directory, where built in, is still read), so the blob carries the
+    // system bundle too: the extra root is trusted *besides* the system
+    // store (cloud-protocol §0.2). A system without a bundle file trusts
+    // the extra root (and the CA directory) only, which is what an
+    // openBalena with a private CA needs.
+    char* default_bundle = nullptr;
+    curl_easy_getinfo(impl->handle.get(), CURLINFO_CAINFO, &default_bundle);
+    std::string system;
+    if (default_bundle != nullptr) {
+      std::ifstream in(default_bundle, std::ios::binary);
+      std::ostringstream text;
+      if (in) text << in.rdbuf();
+      system = text.str();
+    }
+    impl->ca_bundle = fmt::format("{}\n{}", system, *impl->options.extra_ca_pem);
+  }
   return HttpClient(std::move(impl));
 }
 
@@ -252,12 +273,11 @@ Result<HttpResponse> HttpClient::Impl::perform(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method_name(request.method));
   if (!options.user_agent.empty()) curl_easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str());
 
-  // The extra root is added to, not substituted for, the system store:
-  // with OpenSSL libcurl loads both the blob and the default CA file.
+  // The extra root plus the system bundle (see create()).
   curl_blob ca_blob{};
   if (options.extra_ca_pem) {
-    ca_blob.data = options.extra_ca_pem->data();
-    ca_blob.len = options.extra_ca_pem->size();
+    ca_blob.data = ca_bundle.data();
+    ca_blob.len = ca_bundle.size();
     ca_blob.flags = CURL_BLOB_NOCOPY;
     curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca_blob);
   }
