@@ -237,23 +237,26 @@ ProvisionOutcome provision(HttpClient& api, const std::filesystem::path& config_
     return retry(config_error("provision", "config.json has no uuid or deviceApiKey (run ensure_identity first)"));
   }
 
-  bool regenerate = outcome.action == ProvisionAction::KeyExchangeWithRegenerate;
-  std::optional<std::int64_t> registered_now;
-  Result<std::int64_t> device_id = Error{};
   if (outcome.action == ProvisionAction::Register) {
     if (!truthy(config.api_key)) return retry(config_error("register", "config.json has no apiKey"));
     if (!truthy(config.application_id)) return retry(config_error("register", "config.json has no applicationId"));
-    RegisterRequest request{*config.api_key, *config.application_id, *config.uuid, *config.device_api_key, device};
-    device_id = register_device(api, request, cancel);
-    if (device_id) {
-      registered_now = now_ms;
-    } else if (device_id.error().kind == ErrorKind::HttpStatus && device_id.error().http_status == 409) {
-      regenerate = true;  // §2.2: a 409 goes to key exchange with regenerate
-      device_id = key_exchange(api, config, cancel);
-    }
-  } else {
-    device_id = key_exchange(api, config, cancel);
   }
+  bool regenerate = outcome.action == ProvisionAction::KeyExchangeWithRegenerate;
+  std::optional<std::int64_t> registered_now;
+  auto attempt = [&]() -> Result<std::int64_t> {
+    if (outcome.action != ProvisionAction::Register) return key_exchange(api, config, cancel);
+    const RegisterRequest request{*config.api_key, *config.application_id, *config.uuid, *config.device_api_key,
+                                  device};
+    auto registered = register_device(api, request, cancel);
+    if (registered) {
+      registered_now = now_ms;
+      return registered;
+    }
+    if (registered.error().kind != ErrorKind::HttpStatus || registered.error().http_status != 409) return registered;
+    regenerate = true;  // §2.2: a 409 goes to key exchange with regenerate
+    return key_exchange(api, config, cancel);
+  };
+  auto device_id = attempt();
 
   if (!device_id) {
     // Only when the cloud refused the key exchange: a transport failure says
