@@ -1,5 +1,6 @@
 // Image records: add, update the engine id, remove, list.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <atomic>
 #include <thread>
@@ -104,8 +105,8 @@ TEST_CASE("calls from several threads at once are serialized, none lost") {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&store, &failures, t] {
       for (int n = 0; n < 25; ++n) {
-        if (!store.add_image(image("registry.example/t" + std::to_string(t), n))) ++failures;
-        if (!store.set_commit(t + 1, "commit-" + std::to_string(n))) ++failures;
+        if (!store.add_image(image(fmt::format("registry.example/t{}", t), n))) ++failures;
+        if (!store.set_commit(t + 1, fmt::format("commit-{}", n))) ++failures;
         if (!store.images()) ++failures;
       }
     });

@@ -1,5 +1,6 @@
 // The bounded log buffer.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "engine/store/store.hpp"
 #include "support.hpp"
@@ -11,7 +12,7 @@ namespace {
 
 LogEntry line(std::int64_t n) {
   return LogEntry{1000 + n, n % 2 == 0 ? 0 : 3, n % 2 == 0 ? "" : "api",
-                  n % 2 == 0 ? LogStream::System : LogStream::Stderr, "line " + std::to_string(n)};
+                  n % 2 == 0 ? LogStream::System : LogStream::Stderr, fmt::format("line {}", n)};
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // A corrupt or unreadable database found at open is moved aside (kept for
 // inspection), a fresh one takes its place and the caller is told.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <chrono>
 #include <fstream>
@@ -29,7 +30,7 @@ void fill(const fs::path& path) {
   REQUIRE(opened.store.set_config("name", "gateway"));
   std::vector<LogEntry> lines;
   for (int n = 0; n < 500; ++n) {
-    lines.push_back({n, 1, "api", LogStream::Stdout, "a log line long enough to fill pages " + std::to_string(n)});
+    lines.push_back({n, 1, "api", LogStream::Stdout, fmt::format("a log line long enough to fill pages {}", n)});
   }
   REQUIRE(opened.store.append_logs(lines));
 }
@@ -74,7 +75,7 @@ TEST_CASE("a file that is not a database is moved aside and a fresh store create
   TempDir dir;
   const auto path = dir.file("db.sqlite");
   std::string garbage;
-  for (int n = 0; n < 300; ++n) garbage += "this is not an SQLite database, line " + std::to_string(n) + "\n";
+  for (int n = 0; n < 300; ++n) garbage += fmt::format("this is not an SQLite database, line {}\n", n);
   write_file(path, garbage);
 
   auto opened = open_store(fixed_clock(path));

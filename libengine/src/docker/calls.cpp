@@ -1,5 +1,9 @@
 #include "calls.hpp"
 
+#include <fmt/format.h>
+
+#include "url.hpp"
+
 namespace engine::docker::detail {
 
 Request make_request(const ClientOptions& options, Method method, std::string path) {
@@ -18,7 +22,7 @@ Result<nlohmann::json> request_json(const ClientOptions& options, const Request&
   auto json = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {
     return Error{ErrorKind::bad_response, response->status, call,
-                 "answer is not JSON: " + response->body.substr(0, 200)};
+                 fmt::format("answer is not JSON: {}", response->body.substr(0, 200))};
   }
   return json;
 }
@@ -28,8 +32,31 @@ Status request_status(const ClientOptions& options, const Request& request,
   return expect_success(call, perform(options, request, call), also_ok);
 }
 
+Result<std::string> request_created_id(const ClientOptions& options, const Request& request,
+                                       const std::string& call) {
+  auto json = request_json(options, request, call);
+  if (!json.ok()) return json.error();
+  const auto id = json->find("Id");
+  if (id == json->end() || !id->is_string()) {
+    return Error{ErrorKind::bad_response, 201, call, "no Id in the answer"};
+  }
+  return id->get<std::string>();
+}
+
+std::string object_path(std::string_view collection, std::string_view name, std::string_view suffix) {
+  return fmt::format("/{}/{}{}", collection, path_part(name), suffix);
+}
+
+std::string name_in(const JsonBody& body) {
+  const auto json = nlohmann::json::parse(body.text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_object() && json.contains("Name") && json["Name"].is_string()) {
+    return json["Name"].get<std::string>();
+  }
+  return "";
+}
+
 std::string describe_call(const char* action, const std::string& object) {
-  return std::string(action) + " '" + object + "'";
+  return fmt::format("{} '{}'", action, object);
 }
 
 }  // namespace engine::docker::detail

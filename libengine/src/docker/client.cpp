@@ -2,6 +2,7 @@
 #include "engine/docker/client.hpp"
 
 #include <cstdlib>
+#include <fmt/format.h>
 
 #include "calls.hpp"
 
@@ -22,19 +23,14 @@ const char* to_string(ErrorKind kind) {
 }
 
 std::string Error::describe() const {
-  std::string text = call + ": ";
-  if (http_status >= 300) {
-    text += message + " (HTTP " + std::to_string(http_status) + ")";
-  } else {
-    text += std::string(to_string(kind)) + ": " + message;
-  }
-  return text;
+  if (http_status >= 300) return fmt::format("{}: {} (HTTP {})", call, message, http_status);
+  return fmt::format("{}: {}: {}", call, to_string(kind), message);
 }
 
 Result<Endpoint> parse_docker_host(std::string_view docker_host) {
   static constexpr std::string_view unix_scheme = "unix://";
   static constexpr std::string_view tcp_scheme = "tcp://";
-  const std::string call = "parse DOCKER_HOST '" + std::string(docker_host) + "'";
+  const std::string call = fmt::format("parse DOCKER_HOST '{}'", docker_host);
   Endpoint endpoint;
   if (docker_host.empty()) {
     endpoint.socket_path = "/var/run/docker.sock";
@@ -81,7 +77,7 @@ Status Client::ping() const {
   if (!response.ok()) return response.error();
   if (response->status != 200) return detail::http_error(call, response.value());
   if (response->body != "OK") {
-    return Error{ErrorKind::bad_response, response->status, call, "answered '" + response->body + "'"};
+    return Error{ErrorKind::bad_response, response->status, call, fmt::format("answered '{}'", response->body)};
   }
   return {};
 }

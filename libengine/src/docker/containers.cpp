@@ -1,4 +1,5 @@
 // Container calls.
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "calls.hpp"
@@ -10,7 +11,6 @@ namespace engine::docker {
 
 using detail::make_request;
 using detail::Method;
-using detail::path_part;
 
 namespace {
 
@@ -19,7 +19,7 @@ namespace {
 constexpr std::chrono::seconds assumed_stop_timeout{std::chrono::minutes(10)};
 
 std::string container_path(const std::string& id, const char* suffix) {
-  return "/containers/" + path_part(id) + suffix;
+  return detail::object_path("containers", id, suffix);
 }
 
 }  // namespace
@@ -29,13 +29,7 @@ Result<std::string> Client::create_container(const std::string& name, const Json
   auto request = make_request(options_, Method::post, "/containers/create");
   if (!name.empty()) request.query.emplace_back("name", name);
   request.json_body = body.text;
-  auto json = detail::request_json(options_, request, call);
-  if (!json.ok()) return json.error();
-  const auto id = json->find("Id");
-  if (id == json->end() || !id->is_string()) {
-    return Error{ErrorKind::bad_response, 201, call, "no Id in the answer"};
-  }
-  return id->get<std::string>();
+  return detail::request_created_id(options_, request, call);
 }
 
 Status Client::start_container(const std::string& id) const {
@@ -46,7 +40,7 @@ Status Client::start_container(const std::string& id) const {
 Status Client::stop_container(const std::string& id,
                               std::optional<std::chrono::seconds> timeout) const {
   auto request = make_request(options_, Method::post, container_path(id, "/stop"));
-  if (timeout) request.query.emplace_back("t", std::to_string(timeout->count()));
+  if (timeout) request.query.emplace_back("t", fmt::to_string(timeout->count()));
   // The engine answers only once the container is down.
   request.timeout += std::chrono::duration_cast<std::chrono::milliseconds>(
       timeout.value_or(assumed_stop_timeout));
@@ -70,7 +64,7 @@ Status Client::rename_container(const std::string& id, const std::string& new_na
   auto request = make_request(options_, Method::post, container_path(id, "/rename"));
   request.query.emplace_back("name", new_name);
   return detail::request_status(options_, request,
-                                detail::describe_call("rename container", id) + " to '" + new_name + "'");
+                                fmt::format("{} to '{}'", detail::describe_call("rename container", id), new_name));
 }
 
 Status Client::update_restart_policy(const std::string& id, const RestartPolicy& policy) const {
@@ -89,10 +83,8 @@ Status Client::update_container(const std::string& id, const JsonBody& body) con
 }
 
 Result<ContainerInfo> Client::inspect_container(const std::string& id) const {
-  auto json = detail::request_json(options_, make_request(options_, Method::get, container_path(id, "/json")),
-                                   detail::describe_call("inspect container", id));
-  if (!json.ok()) return json.error();
-  return detail::parse_container_info(json.value());
+  return detail::request_parsed(options_, make_request(options_, Method::get, container_path(id, "/json")),
+                                detail::describe_call("inspect container", id), detail::parse_container_info);
 }
 
 Result<std::vector<ContainerSummary>> Client::list_containers(const Filters& filters,
@@ -101,13 +93,7 @@ Result<std::vector<ContainerSummary>> Client::list_containers(const Filters& fil
   auto request = make_request(options_, Method::get, "/containers/json");
   request.query.emplace_back("all", scope == ListScope::all ? "1" : "0");
   if (!filters.empty()) request.query.emplace_back("filters", detail::filters_json(filters));
-  auto json = detail::request_json(options_, request, call);
-  if (!json.ok()) return json.error();
-  if (!json->is_array()) return Error{ErrorKind::bad_response, 200, call, "expected a JSON array"};
-  std::vector<ContainerSummary> out;
-  out.reserve(json->size());
-  for (const auto& entry : json.value()) out.push_back(detail::parse_container_summary(entry));
-  return out;
+  return detail::request_list(options_, request, call, detail::parse_container_summary);
 }
 
 }  // namespace engine::docker

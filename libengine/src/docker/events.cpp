@@ -1,6 +1,6 @@
 // The event stream.
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "calls.hpp"
@@ -18,10 +18,8 @@ namespace {
 std::string timestamp(double unix_seconds) {
   double whole = 0.0;
   const double fraction = std::modf(unix_seconds, &whole);
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%lld.%09lld", static_cast<long long>(whole),
-                static_cast<long long>(std::llround(fraction * 1e9)) % 1000000000LL);
-  return buffer;
+  return fmt::format("{}.{:09}", static_cast<long long>(whole),
+                     static_cast<long long>(std::llround(fraction * 1e9)) % 1000000000LL);
 }
 
 }  // namespace

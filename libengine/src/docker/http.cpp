@@ -2,9 +2,13 @@
 
 #include <curl/curl.h>
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <range/v3/view/transform.hpp>
+#include <string_view>
 
 #include "url.hpp"
 
@@ -71,20 +75,16 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }
 
 std::string build_url(const ClientOptions& options, const Request& request) {
-  std::string url = options.endpoint.kind == Endpoint::Kind::tcp
-                        ? "http://" + options.endpoint.host_port
-                        : std::string("http://localhost");
-  if (!options.api_version.empty()) url += "/" + options.api_version;
-  url += request.path;
-  char separator = '?';
-  for (const auto& [name, value] : request.query) {
-    url += separator;
-    url += percent_encode(name);
-    url += '=';
-    url += percent_encode(value);
-    separator = '&';
-  }
-  return url;
+  const std::string_view host =
+      options.endpoint.kind == Endpoint::Kind::tcp ? std::string_view(options.endpoint.host_port) : "localhost";
+  std::string url = options.api_version.empty()
+                        ? fmt::format("http://{}{}", host, request.path)
+                        : fmt::format("http://{}/{}{}", host, options.api_version, request.path);
+  if (request.query.empty()) return url;
+  const auto parameters = request.query | ranges::views::transform([](const auto& parameter) {
+    return fmt::format("{}={}", percent_encode(parameter.first), percent_encode(parameter.second));
+  });
+  return fmt::format("{}?{}", url, fmt::join(parameters, "&"));
 }
 
 long to_long(std::chrono::milliseconds ms) { return static_cast<long>(ms.count()); }
@@ -165,14 +165,14 @@ Result<Response> perform(const ClientOptions& options, const Request& request,
   response.body = std::move(exchange.body);
   if (!exchange.callback_failure.empty()) {
     return Error{ErrorKind::bad_response, response.status, call,
-                 "stream handler failed: " + exchange.callback_failure};
+                 fmt::format("stream handler failed: {}", exchange.callback_failure)};
   }
   if (code == CURLE_WRITE_ERROR && exchange.stopped_by_sink) return response;
   if (code != CURLE_OK) {
     Error error = curl_failure(call, code, error_buffer);
     if (code == CURLE_OPERATION_TIMEDOUT && request.stall_timeout.count() > 0 &&
         error.message.find("too slow") != std::string::npos) {
-      error.message = "no data for " + std::to_string(request.stall_timeout.count()) + " s";
+      error.message = fmt::format("no data for {} s", request.stall_timeout.count());
     }
     error.http_status = response.status;
     return error;

@@ -1,4 +1,5 @@
 // Image calls, including the streamed pull.
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "calls.hpp"
@@ -11,7 +12,6 @@ namespace engine::docker {
 
 using detail::make_request;
 using detail::Method;
-using detail::path_part;
 
 namespace {
 
@@ -49,7 +49,9 @@ Status Client::pull_image(const std::string& reference, const PullOptions& optio
   auto request = make_request(options_, Method::post, "/images/create");
   request.query.emplace_back("fromImage", split.repository);
   request.query.emplace_back("tag", split.tag);
-  if (options.auth) request.headers.push_back("X-Registry-Auth: " + detail::registry_auth_header(*options.auth));
+  if (options.auth) {
+    request.headers.push_back(fmt::format("X-Registry-Auth: {}", detail::registry_auth_header(*options.auth)));
+  }
   request.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options.timeout);
   request.stall_timeout = options.stall_timeout;
   request.cancel = cancel;
@@ -82,10 +84,9 @@ Status Client::pull_image(const std::string& reference, const PullOptions& optio
 }
 
 Result<ImageInfo> Client::inspect_image(const std::string& name) const {
-  auto json = detail::request_json(options_, make_request(options_, Method::get, "/images/" + path_part(name) + "/json"),
-                                   detail::describe_call("inspect image", name));
-  if (!json.ok()) return json.error();
-  return detail::parse_image_info(json.value());
+  const auto request = make_request(options_, Method::get, detail::object_path("images", name, "/json"));
+  return detail::request_parsed(options_, request, detail::describe_call("inspect image", name),
+                                detail::parse_image_info);
 }
 
 Result<std::vector<ImageSummary>> Client::list_images(const Filters& filters) const {
@@ -93,26 +94,20 @@ Result<std::vector<ImageSummary>> Client::list_images(const Filters& filters) co
   auto request = make_request(options_, Method::get, "/images/json");
   request.query.emplace_back("digests", "1");
   if (!filters.empty()) request.query.emplace_back("filters", detail::filters_json(filters));
-  auto json = detail::request_json(options_, request, call);
-  if (!json.ok()) return json.error();
-  if (!json->is_array()) return Error{ErrorKind::bad_response, 200, call, "expected a JSON array"};
-  std::vector<ImageSummary> out;
-  out.reserve(json->size());
-  for (const auto& entry : json.value()) out.push_back(detail::parse_image_summary(entry));
-  return out;
+  return detail::request_list(options_, request, call, detail::parse_image_summary);
 }
 
 Status Client::tag_image(const std::string& name, const std::string& repo,
                          const std::string& tag) const {
-  auto request = make_request(options_, Method::post, "/images/" + path_part(name) + "/tag");
+  auto request = make_request(options_, Method::post, detail::object_path("images", name, "/tag"));
   request.query.emplace_back("repo", repo);
   if (!tag.empty()) request.query.emplace_back("tag", tag);
   return detail::request_status(options_, request,
-                                detail::describe_call("tag image", name) + " as '" + repo + ":" + tag + "'");
+                                fmt::format("{} as '{}:{}'", detail::describe_call("tag image", name), repo, tag));
 }
 
 Status Client::remove_image(const std::string& name, Force force) const {
-  auto request = make_request(options_, Method::del, "/images/" + path_part(name));
+  auto request = make_request(options_, Method::del, detail::object_path("images", name));
   if (force == Force::yes) request.query.emplace_back("force", "1");
   return detail::request_status(options_, request, detail::describe_call("remove image", name));
 }

@@ -1,4 +1,6 @@
 // A container's output stream.
+#include <fmt/format.h>
+
 #include "calls.hpp"
 #include "engine/docker/client.hpp"
 #include "stream.hpp"
@@ -39,12 +41,12 @@ class Demultiplexer {
 
 Status Client::stream_logs(const std::string& id, const LogOptions& options, const LogLineFn& on_line,
                            const CancelFlag* cancel) const {
-  const std::string call = "stream logs of container '" + id + "'";
+  const std::string call = fmt::format("stream logs of container '{}'", id);
   detail::Request request;
   request.method = detail::Method::get;
-  request.path = "/containers/" + detail::path_part(id) + "/logs";
+  request.path = detail::object_path("containers", id, "/logs");
   request.query = {{"stdout", "1"}, {"stderr", "1"}, {"follow", options.follow ? "1" : "0"}};
-  if (options.since) request.query.emplace_back("since", std::to_string(*options.since));
+  if (options.since) request.query.emplace_back("since", fmt::to_string(*options.since));
   request.timeout = options.max_duration;
   request.cancel = cancel;
 

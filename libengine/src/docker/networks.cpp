@@ -1,4 +1,5 @@
 // Network calls.
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "calls.hpp"
@@ -10,52 +11,24 @@ namespace engine::docker {
 
 using detail::make_request;
 using detail::Method;
-using detail::path_part;
-
-namespace {
-
-// The network's name from a create body, for error texts.
-std::string name_in(const JsonBody& body) {
-  const auto json = nlohmann::json::parse(body.text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_object() && json.contains("Name") && json["Name"].is_string()) {
-    return json["Name"].get<std::string>();
-  }
-  return "";
-}
-
-}  // namespace
 
 Result<std::string> Client::create_network(const JsonBody& body) const {
-  const std::string call = detail::describe_call("create network", name_in(body));
+  const std::string call = detail::describe_call("create network", detail::name_in(body));
   auto request = make_request(options_, Method::post, "/networks/create");
   request.json_body = body.text;
-  auto json = detail::request_json(options_, request, call);
-  if (!json.ok()) return json.error();
-  const auto id = json->find("Id");
-  if (id == json->end() || !id->is_string()) {
-    return Error{ErrorKind::bad_response, 201, call, "no Id in the answer"};
-  }
-  return id->get<std::string>();
+  return detail::request_created_id(options_, request, call);
 }
 
 Result<NetworkInfo> Client::inspect_network(const std::string& id) const {
-  auto json = detail::request_json(options_, make_request(options_, Method::get, "/networks/" + path_part(id)),
-                                   detail::describe_call("inspect network", id));
-  if (!json.ok()) return json.error();
-  return detail::parse_network(json.value());
+  return detail::request_parsed(options_, make_request(options_, Method::get, detail::object_path("networks", id)),
+                                detail::describe_call("inspect network", id), detail::parse_network);
 }
 
 Result<std::vector<NetworkInfo>> Client::list_networks(const Filters& filters) const {
   const std::string call = "list networks";
   auto request = make_request(options_, Method::get, "/networks");
   if (!filters.empty()) request.query.emplace_back("filters", detail::filters_json(filters));
-  auto json = detail::request_json(options_, request, call);
-  if (!json.ok()) return json.error();
-  if (!json->is_array()) return Error{ErrorKind::bad_response, 200, call, "expected a JSON array"};
-  std::vector<NetworkInfo> out;
-  out.reserve(json->size());
-  for (const auto& entry : json.value()) out.push_back(detail::parse_network(entry));
-  return out;
+  return detail::request_list(options_, request, call, detail::parse_network);
 }
 
 Status Client::connect_network(const std::string& network, const std::string& container,
@@ -69,15 +42,15 @@ Status Client::connect_network(const std::string& network, const std::string& co
     }
     body["EndpointConfig"] = std::move(config);
   }
-  auto request = make_request(options_, Method::post, "/networks/" + path_part(network) + "/connect");
+  auto request = make_request(options_, Method::post, detail::object_path("networks", network, "/connect"));
   request.json_body = detail::dump(body);
   return detail::request_status(
       options_, request,
-      detail::describe_call("connect network", network) + " to container '" + container + "'");
+      fmt::format("{} to container '{}'", detail::describe_call("connect network", network), container));
 }
 
 Status Client::remove_network(const std::string& id) const {
-  return detail::request_status(options_, make_request(options_, Method::del, "/networks/" + path_part(id)),
+  return detail::request_status(options_, make_request(options_, Method::del, detail::object_path("networks", id)),
                                 detail::describe_call("remove network", id));
 }
 

@@ -1,4 +1,5 @@
 // Volume calls.
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "calls.hpp"
@@ -10,26 +11,17 @@ namespace engine::docker {
 
 using detail::make_request;
 using detail::Method;
-using detail::path_part;
 
 Result<VolumeInfo> Client::create_volume(const JsonBody& body) const {
-  const auto parsed = nlohmann::json::parse(body.text, nullptr, /*allow_exceptions=*/false);
-  std::string name;
-  if (parsed.is_object() && parsed.contains("Name") && parsed["Name"].is_string()) {
-    name = parsed["Name"].get<std::string>();
-  }
   auto request = make_request(options_, Method::post, "/volumes/create");
   request.json_body = body.text;
-  auto json = detail::request_json(options_, request, detail::describe_call("create volume", name));
-  if (!json.ok()) return json.error();
-  return detail::parse_volume(json.value());
+  return detail::request_parsed(options_, request, detail::describe_call("create volume", detail::name_in(body)),
+                                detail::parse_volume);
 }
 
 Result<VolumeInfo> Client::inspect_volume(const std::string& name) const {
-  auto json = detail::request_json(options_, make_request(options_, Method::get, "/volumes/" + path_part(name)),
-                                   detail::describe_call("inspect volume", name));
-  if (!json.ok()) return json.error();
-  return detail::parse_volume(json.value());
+  return detail::request_parsed(options_, make_request(options_, Method::get, detail::object_path("volumes", name)),
+                                detail::describe_call("inspect volume", name), detail::parse_volume);
 }
 
 Result<std::vector<VolumeInfo>> Client::list_volumes(const Filters& filters) const {
@@ -43,13 +35,11 @@ Result<std::vector<VolumeInfo>> Client::list_volumes(const Filters& filters) con
   std::vector<VolumeInfo> out;
   if (volumes == json->end() || volumes->is_null()) return out;
   if (!volumes->is_array()) return Error{ErrorKind::bad_response, 200, call, "Volumes is not an array"};
-  out.reserve(volumes->size());
-  for (const auto& entry : *volumes) out.push_back(detail::parse_volume(entry));
-  return out;
+  return detail::parse_each(*volumes, detail::parse_volume);
 }
 
 Status Client::remove_volume(const std::string& name, Force force) const {
-  auto request = make_request(options_, Method::del, "/volumes/" + path_part(name));
+  auto request = make_request(options_, Method::del, detail::object_path("volumes", name));
   if (force == Force::yes) request.query.emplace_back("force", "1");
   return detail::request_status(options_, request, detail::describe_call("remove volume", name));
 }

@@ -1,6 +1,7 @@
 // API keys of the local API: the global key and one per service with the
 // supervisor-api feature. Scopes are stored as the balena supervisor writes
 // them: [{"type":"global"}] or [{"type":"app","appId":1}].
+#include <fmt/format.h>
 #include <algorithm>
 #include <string>
 
@@ -13,7 +14,7 @@ namespace {
 
 std::string describe(const ApiKeyOwner& owner) {
   return owner.is_global() ? std::string("global key")
-                           : "key of app " + std::to_string(owner.app_id) + " service " + owner.service_name;
+                           : fmt::format("key of app {} service {}", owner.app_id, owner.service_name);
 }
 
 std::string scopes_json(const std::vector<ApiScope>& scopes) {
@@ -30,7 +31,9 @@ std::string scopes_json(const std::vector<ApiScope>& scopes) {
 
 Result<std::vector<ApiScope>> read_scopes(const std::string& text, const std::string& operation) {
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  auto bad = [&] { return Error{ErrorKind::StoredData, operation, "scopes is not a list of scopes: " + text, 0}; };
+  auto bad = [&] {
+    return Error{ErrorKind::StoredData, operation, fmt::format("scopes is not a list of scopes: {}", text), 0};
+  };
   if (json.is_discarded() || !json.is_array()) return bad();
   std::vector<ApiScope> scopes;
   for (const nlohmann::json& item : json) {
@@ -82,27 +85,24 @@ Result<std::optional<ApiKey>> first(Result<std::vector<ApiKey>> keys) {
 }  // namespace
 
 Result<Change> Store::set_api_key(const ApiKey& key) {
-  const std::string operation = "set_api_key: " + describe(key.owner);
+  const std::string operation = fmt::format("set_api_key: {}", describe(key.owner));
   return impl_->guarded(operation, [&]() -> Result<Change> {
-    sqlite3_stmt* statement = nullptr;
     // An upsert on the owner, not INSERT OR REPLACE: a secret that another
     // owner holds must fail (UNIQUE), not silently delete that owner's key.
-    if (auto error = impl_->prepare("INSERT INTO api_key (app_id, service_name, key, scopes) "
-                                    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (app_id, service_name) "
-                                    "DO UPDATE SET key = excluded.key, scopes = excluded.scopes "
-                                    "WHERE key IS NOT excluded.key OR scopes IS NOT excluded.scopes",
-                                    operation, statement)) {
-      return *error;
-    }
-    detail::Use use(impl_->db.get(), statement, operation);
-    use.bind(1, key.owner.app_id).bind(2, key.owner.service_name).bind(3, key.key).bind(4, scopes_json(key.scopes));
-    if (auto error = use.run()) return *error;
-    return sqlite3_changes64(impl_->db.get()) > 0 ? Change::Changed : Change::Unchanged;
+    return impl_->change(
+        "INSERT INTO api_key (app_id, service_name, key, scopes) "
+        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (app_id, service_name) "
+        "DO UPDATE SET key = excluded.key, scopes = excluded.scopes "
+        "WHERE key IS NOT excluded.key OR scopes IS NOT excluded.scopes",
+        operation, [&](detail::Use& use) {
+          use.bind(1, key.owner.app_id).bind(2, key.owner.service_name);
+          use.bind(3, key.key).bind(4, scopes_json(key.scopes));
+        });
   });
 }
 
 Result<std::optional<ApiKey>> Store::api_key(const ApiKeyOwner& owner) {
-  const std::string operation = "api_key: " + describe(owner);
+  const std::string operation = fmt::format("api_key: {}", describe(owner));
   return impl_->guarded(operation, [&]() -> Result<std::optional<ApiKey>> {
     return first(select_keys(*impl_,
                              "SELECT app_id, service_name, key, scopes FROM api_key "
@@ -129,17 +129,10 @@ Result<std::vector<ApiKey>> Store::api_keys() {
 }
 
 Result<Change> Store::remove_api_key(const ApiKeyOwner& owner) {
-  const std::string operation = "remove_api_key: " + describe(owner);
+  const std::string operation = fmt::format("remove_api_key: {}", describe(owner));
   return impl_->guarded(operation, [&]() -> Result<Change> {
-    sqlite3_stmt* statement = nullptr;
-    if (auto error = impl_->prepare("DELETE FROM api_key WHERE app_id = ?1 AND service_name = ?2", operation,
-                                    statement)) {
-      return *error;
-    }
-    detail::Use use(impl_->db.get(), statement, operation);
-    use.bind(1, owner.app_id).bind(2, owner.service_name);
-    if (auto error = use.run()) return *error;
-    return sqlite3_changes64(impl_->db.get()) > 0 ? Change::Changed : Change::Unchanged;
+    return impl_->change("DELETE FROM api_key WHERE app_id = ?1 AND service_name = ?2", operation,
+                         [&](detail::Use& use) { use.bind(1, owner.app_id).bind(2, owner.service_name); });
   });
 }
 

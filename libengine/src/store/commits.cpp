@@ -1,4 +1,5 @@
 // The release each app runs, recorded by the updateCommit step.
+#include <fmt/format.h>
 #include <string>
 
 #include "store_impl.hpp"
@@ -6,36 +7,28 @@
 namespace engine::store {
 
 Result<Change> Store::set_commit(reconcile::AppId app, std::string_view commit) {
-  const std::string operation = "set_commit: app " + std::to_string(app);
+  const std::string operation = fmt::format("set_commit: app {}", app);
   return impl_->guarded(operation, [&]() -> Result<Change> {
-    sqlite3_stmt* statement = nullptr;
     // The WHERE makes an equal commit a no-op: no row changes, nothing written.
-    if (auto error = impl_->prepare("INSERT INTO current_commit (app_id, commit_hash) VALUES (?1, ?2) "
-                                    "ON CONFLICT (app_id) DO UPDATE SET commit_hash = excluded.commit_hash "
-                                    "WHERE commit_hash IS NOT excluded.commit_hash",
-                                    operation, statement)) {
-      return *error;
-    }
-    detail::Use use(impl_->db.get(), statement, operation);
-    use.bind(1, app).bind(2, commit);
-    if (auto error = use.run()) return *error;
-    return sqlite3_changes64(impl_->db.get()) > 0 ? Change::Changed : Change::Unchanged;
+    return impl_->change(
+        "INSERT INTO current_commit (app_id, commit_hash) VALUES (?1, ?2) "
+        "ON CONFLICT (app_id) DO UPDATE SET commit_hash = excluded.commit_hash "
+        "WHERE commit_hash IS NOT excluded.commit_hash",
+        operation, [&](detail::Use& use) {
+          use.bind(1, app).bind(2, commit);
+        });
   });
 }
 
 Result<std::optional<std::string>> Store::commit(reconcile::AppId app) {
-  const std::string operation = "commit: app " + std::to_string(app);
+  const std::string operation = fmt::format("commit: app {}", app);
   return impl_->guarded(operation, [&]() -> Result<std::optional<std::string>> {
-    sqlite3_stmt* statement = nullptr;
-    if (auto error = impl_->prepare("SELECT commit_hash FROM current_commit WHERE app_id = ?1", operation,
-                                    statement)) {
+    std::optional<std::string> commit;  // app_id is the key: one row at most
+    if (auto error = impl_->for_each_row(
+            "SELECT commit_hash FROM current_commit WHERE app_id = ?1", operation,
+            [&](detail::Use& use) { use.bind(1, app); }, [&](detail::Use& use) { commit = use.text(0); })) {
       return *error;
     }
-    detail::Use use(impl_->db.get(), statement, operation);
-    use.bind(1, app);
-    std::optional<std::string> commit;
-    if (use.next_row()) commit = use.text(0);
-    if (use.error()) return *use.error();
     return commit;
   });
 }
@@ -43,29 +36,21 @@ Result<std::optional<std::string>> Store::commit(reconcile::AppId app) {
 Result<std::map<reconcile::AppId, std::string>> Store::commits() {
   constexpr std::string_view kOperation = "commits";
   return impl_->guarded(kOperation, [&]() -> Result<std::map<reconcile::AppId, std::string>> {
-    sqlite3_stmt* statement = nullptr;
-    if (auto error = impl_->prepare("SELECT app_id, commit_hash FROM current_commit", kOperation, statement)) {
+    std::map<reconcile::AppId, std::string> commits;
+    if (auto error = impl_->for_each_row(
+            "SELECT app_id, commit_hash FROM current_commit", std::string(kOperation), [](detail::Use&) {},
+            [&](detail::Use& use) { commits.emplace(use.int64(0), use.text(1)); })) {
       return *error;
     }
-    detail::Use use(impl_->db.get(), statement, std::string(kOperation));
-    std::map<reconcile::AppId, std::string> commits;
-    while (use.next_row()) commits.emplace(use.int64(0), use.text(1));
-    if (use.error()) return *use.error();
     return commits;
   });
 }
 
 Result<Change> Store::remove_commit(reconcile::AppId app) {
-  const std::string operation = "remove_commit: app " + std::to_string(app);
+  const std::string operation = fmt::format("remove_commit: app {}", app);
   return impl_->guarded(operation, [&]() -> Result<Change> {
-    sqlite3_stmt* statement = nullptr;
-    if (auto error = impl_->prepare("DELETE FROM current_commit WHERE app_id = ?1", operation, statement)) {
-      return *error;
-    }
-    detail::Use use(impl_->db.get(), statement, operation);
-    use.bind(1, app);
-    if (auto error = use.run()) return *error;
-    return sqlite3_changes64(impl_->db.get()) > 0 ? Change::Changed : Change::Unchanged;
+    return impl_->change("DELETE FROM current_commit WHERE app_id = ?1", operation,
+                         [&](detail::Use& use) { use.bind(1, app); });
   });
 }
 

@@ -1,4 +1,5 @@
 // Config values the database holds (docs/store.md lists the keys).
+#include <fmt/format.h>
 #include <string>
 
 #include "store_impl.hpp"
@@ -13,22 +14,18 @@ constexpr std::string_view kUpsert =
 
 Result<std::int64_t> upsert(Store::Impl& impl, std::string_view key, std::string_view value,
                             const std::string& operation) {
-  sqlite3_stmt* statement = nullptr;
-  if (auto error = impl.prepare(kUpsert, operation, statement)) return *error;
-  detail::Use use(impl.db.get(), statement, operation);
-  use.bind(1, key).bind(2, value);
-  if (auto error = use.run()) return *error;
+  if (auto error = impl.run(kUpsert, operation, [&](detail::Use& use) { use.bind(1, key).bind(2, value); })) {
+    return *error;
+  }
   return sqlite3_changes64(impl.db.get());
 }
 
 }  // namespace
 
 Result<Change> Store::set_config(std::string_view key, std::string_view value) {
-  const std::string operation = "set_config: " + std::string(key);
+  const std::string operation = fmt::format("set_config: {}", key);
   return impl_->guarded(operation, [&]() -> Result<Change> {
-    auto changed = upsert(*impl_, key, value, operation);
-    if (!changed) return changed.error();
-    return changed.value() > 0 ? Change::Changed : Change::Unchanged;
+    return impl_->change(kUpsert, operation, [&](detail::Use& use) { use.bind(1, key).bind(2, value); });
   });
 }
 
@@ -39,7 +36,7 @@ Result<Change> Store::set_config(const std::map<std::string, std::string>& value
     if (!transaction) return transaction.error();
     std::int64_t changed = 0;
     for (const auto& [key, value] : values) {
-      auto rows = upsert(*impl_, key, value, "set_config: " + key);
+      auto rows = upsert(*impl_, key, value, fmt::format("set_config: {}", key));
       if (!rows) return rows.error();
       changed += rows.value();
     }
@@ -50,15 +47,14 @@ Result<Change> Store::set_config(const std::map<std::string, std::string>& value
 }
 
 Result<std::optional<std::string>> Store::config(std::string_view key) {
-  const std::string operation = "config: " + std::string(key);
+  const std::string operation = fmt::format("config: {}", key);
   return impl_->guarded(operation, [&]() -> Result<std::optional<std::string>> {
-    sqlite3_stmt* statement = nullptr;
-    if (auto error = impl_->prepare("SELECT value FROM config WHERE key = ?1", operation, statement)) return *error;
-    detail::Use use(impl_->db.get(), statement, operation);
-    use.bind(1, key);
-    std::optional<std::string> value;
-    if (use.next_row()) value = use.text(0);
-    if (use.error()) return *use.error();
+    std::optional<std::string> value;  // key is the key: one row at most
+    if (auto error = impl_->for_each_row(
+            "SELECT value FROM config WHERE key = ?1", operation, [&](detail::Use& use) { use.bind(1, key); },
+            [&](detail::Use& use) { value = use.text(0); })) {
+      return *error;
+    }
     return value;
   });
 }
@@ -66,25 +62,21 @@ Result<std::optional<std::string>> Store::config(std::string_view key) {
 Result<std::map<std::string, std::string>> Store::config_values() {
   constexpr std::string_view kOperation = "config_values";
   return impl_->guarded(kOperation, [&]() -> Result<std::map<std::string, std::string>> {
-    sqlite3_stmt* statement = nullptr;
-    if (auto error = impl_->prepare("SELECT key, value FROM config", kOperation, statement)) return *error;
-    detail::Use use(impl_->db.get(), statement, std::string(kOperation));
     std::map<std::string, std::string> values;
-    while (use.next_row()) values.emplace(use.text(0), use.text(1));
-    if (use.error()) return *use.error();
+    if (auto error = impl_->for_each_row(
+            "SELECT key, value FROM config", std::string(kOperation), [](detail::Use&) {},
+            [&](detail::Use& use) { values.emplace(use.text(0), use.text(1)); })) {
+      return *error;
+    }
     return values;
   });
 }
 
 Result<Change> Store::remove_config(std::string_view key) {
-  const std::string operation = "remove_config: " + std::string(key);
+  const std::string operation = fmt::format("remove_config: {}", key);
   return impl_->guarded(operation, [&]() -> Result<Change> {
-    sqlite3_stmt* statement = nullptr;
-    if (auto error = impl_->prepare("DELETE FROM config WHERE key = ?1", operation, statement)) return *error;
-    detail::Use use(impl_->db.get(), statement, operation);
-    use.bind(1, key);
-    if (auto error = use.run()) return *error;
-    return sqlite3_changes64(impl_->db.get()) > 0 ? Change::Changed : Change::Unchanged;
+    return impl_->change("DELETE FROM config WHERE key = ?1", operation,
+                         [&](detail::Use& use) { use.bind(1, key); });
   });
 }
 

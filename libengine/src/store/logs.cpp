@@ -1,5 +1,6 @@
 // The bounded log buffer: appends drop the oldest lines beyond the
 // capacity, readers resume after the last sequence number they saw.
+#include <fmt/format.h>
 #include <string>
 
 #include "store_impl.hpp"
@@ -58,7 +59,7 @@ Result<std::int64_t> Store::append_logs(const std::vector<LogEntry>& entries) {
       return *error;
     }
     for (const LogEntry& entry : entries) {
-      detail::Use use(db, insert, std::string(kOperation) + ": insert");
+      detail::Use use(db, insert, fmt::format("{}: insert", kOperation));
       use.bind(1, entry.timestamp_ms).bind(2, entry.app_id).bind(3, entry.service_name);
       use.bind(4, stream_name(entry.stream)).bind(5, entry.message);
       if (auto error = use.run()) return *error;
@@ -73,7 +74,7 @@ Result<std::int64_t> Store::append_logs(const std::vector<LogEntry>& entries) {
       return *error;
     }
     {
-      detail::Use use(db, trim, std::string(kOperation) + ": drop oldest");
+      detail::Use use(db, trim, fmt::format("{}: drop oldest", kOperation));
       use.bind(1, impl_->options.log_capacity);
       if (auto error = use.run()) return *error;
     }
@@ -105,7 +106,10 @@ Result<std::vector<LogRecord>> Store::logs_since(std::int64_t after, std::size_t
       record.entry.app_id = use.int64(2);
       record.entry.service_name = use.text(3);
       const auto stream = parse_stream(use.text(4));
-      if (!stream) return Error{ErrorKind::StoredData, std::string(kOperation), "unknown log stream " + use.text(4), 0};
+      if (!stream) {
+        return Error{ErrorKind::StoredData, std::string(kOperation), fmt::format("unknown log stream {}", use.text(4)),
+                     0};
+      }
       record.entry.stream = *stream;
       record.entry.message = use.text(5);
       records.push_back(std::move(record));

@@ -1,5 +1,7 @@
 #include "migrate.hpp"
 
+#include <fmt/format.h>
+
 #include <set>
 #include <string>
 
@@ -29,7 +31,7 @@ Result<std::set<int>> applied_versions(sqlite3* db) {
 }
 
 Status apply(sqlite3* db, const Migration& migration) {
-  const std::string operation = "migrate: " + std::string(migration.name);
+  const std::string operation = fmt::format("migrate: {}", migration.name);
   auto transaction = Transaction::begin(db, TransactionKind::Write, operation);
   if (!transaction) return transaction.error();
   // Another process may have applied it between our read and our lock.
@@ -46,11 +48,11 @@ Status apply(sqlite3* db, const Migration& migration) {
                          "VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER))",
                          -1, &raw, nullptr) != SQLITE_OK) {
     sqlite3_finalize(raw);
-    return sqlite_error(db, operation + ": record");
+    return sqlite_error(db, fmt::format("{}: record", operation));
   }
   const Statement statement(raw);
   {
-    Use use(db, raw, operation + ": record");
+    Use use(db, raw, fmt::format("{}: record", operation));
     use.bind(1, std::int64_t{migration.version}).bind(2, migration.name);
     if (auto error = use.run()) return error;
   }
@@ -66,9 +68,9 @@ Result<std::vector<int>> migrate(sqlite3* db, std::span<const Migration> migrati
   const int latest = migrations.empty() ? 0 : migrations.back().version;
   if (!versions->empty() && *versions->rbegin() > latest) {
     return Error{ErrorKind::NewerSchema, "migrate",
-                 "the database has schema version " + std::to_string(*versions->rbegin()) +
-                     ", newer than this supervisor's " + std::to_string(latest) +
-                     "; downgrades are unsupported",
+                 fmt::format("the database has schema version {}, newer than this supervisor's {}; "
+                             "downgrades are unsupported",
+                             *versions->rbegin(), latest),
                  0};
   }
   std::vector<int> applied;

@@ -1,12 +1,15 @@
 // Opening the store: connection settings, the integrity check, moving a
 // corrupt file aside, and the migrations.
-#include <ctime>
+#include <fmt/format.h>
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/filter.hpp>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <variant>
 
 #include "migrate.hpp"
+#include "reconcile/json.hpp"
 #include "store_impl.hpp"
 
 namespace engine::store {
@@ -65,8 +68,8 @@ Attempt connect(const StoreOptions& options) {
                                  nullptr);
   detail::Connection db(raw);
   if (rc != SQLITE_OK) {
-    Error error = db ? detail::sqlite_error(db.get(), "open " + path.string())
-                     : detail::sqlite_error(rc, "open " + path.string());
+    Error error = db ? detail::sqlite_error(db.get(), fmt::format("open {}", path.string()))
+                     : detail::sqlite_error(rc, fmt::format("open {}", path.string()));
     // A file that exists but cannot be opened as a database is unreadable;
     // a missing folder or a permission problem on it is an error.
     std::error_code ec;
@@ -88,7 +91,8 @@ Attempt connect(const StoreOptions& options) {
   const auto& mode_rows = std::get<std::vector<std::string>>(mode);
   if (mode_rows.empty() || mode_rows.front() != "wal") {
     return Error{ErrorKind::Sqlite, "open: set journal_mode=WAL",
-                 "SQLite kept journal mode '" + (mode_rows.empty() ? std::string() : mode_rows.front()) + "'", 0};
+                 fmt::format("SQLite kept journal mode '{}'", mode_rows.empty() ? std::string() : mode_rows.front()),
+                 0};
   }
 
   const bool full = options.integrity_check == IntegrityCheck::Full;
@@ -98,7 +102,7 @@ Attempt connect(const StoreOptions& options) {
   const auto& problems = std::get<std::vector<std::string>>(check);
   if (problems.size() != 1 || problems.front() != "ok") {
     std::string reason = full ? "integrity_check:" : "quick_check:";
-    for (const std::string& problem : problems) reason += " " + problem + ";";
+    for (const std::string& problem : problems) reason += fmt::format(" {};", problem);
     return Unusable{std::move(reason)};
   }
 
@@ -112,13 +116,11 @@ Attempt connect(const StoreOptions& options) {
   return db;
 }
 
+// "20260101T003000Z": reconcile's UTC time without its separators, for a file name.
 std::string timestamp(std::chrono::system_clock::time_point now) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  const std::size_t size = std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-  return std::string(text, size);
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const std::string iso = reconcile::format_time(seconds);
+  return iso | ranges::views::filter([](char c) { return c != '-' && c != ':'; }) | ranges::to<std::string>();
 }
 
 // Renames the database and its -wal and -shm files to
@@ -126,23 +128,23 @@ std::string timestamp(std::chrono::system_clock::time_point now) {
 // database opens with its WAL, as the names still pair up).
 Result<fs::path> move_aside(const StoreOptions& options) {
   const auto now = options.now ? options.now() : std::chrono::system_clock::now();
-  const std::string base = options.path.string() + ".corrupt-" + timestamp(now);
+  const std::string base = fmt::format("{}.corrupt-{}", options.path.string(), timestamp(now));
   fs::path target = base;
   std::error_code ec;
-  for (int n = 1; fs::exists(target, ec) || fs::exists(target.string() + "-wal", ec); ++n) {
-    target = base + "-" + std::to_string(n);
+  for (int n = 1; fs::exists(target, ec) || fs::exists(fmt::format("{}-wal", target.string()), ec); ++n) {
+    target = fmt::format("{}-{}", base, n);
   }
   const std::string operation = "open: move corrupt database aside";
   // The side files first: a -wal left behind would be replayed into the
   // fresh database.
   for (const char* suffix : {"-wal", "-shm"}) {
-    const fs::path side = options.path.string() + suffix;
+    const fs::path side = fmt::format("{}{}", options.path.string(), suffix);
     if (!fs::exists(side, ec)) continue;
-    fs::rename(side, target.string() + suffix, ec);
-    if (ec) return Error{ErrorKind::FileSystem, operation, side.string() + ": " + ec.message(), 0};
+    fs::rename(side, fmt::format("{}{}", target.string(), suffix), ec);
+    if (ec) return Error{ErrorKind::FileSystem, operation, fmt::format("{}: {}", side.string(), ec.message()), 0};
   }
   fs::rename(options.path, target, ec);
-  if (ec) return Error{ErrorKind::FileSystem, operation, options.path.string() + ": " + ec.message(), 0};
+  if (ec) return Error{ErrorKind::FileSystem, operation, fmt::format("{}: {}", options.path.string(), ec.message()), 0};
   return target;
 }
 
@@ -185,8 +187,8 @@ Result<Opened> Store::open(StoreOptions options) {
         unusable = Unusable{migrated.error().describe()};
       }
       if (round == 1) {
-        return Error{ErrorKind::Corrupt, "open " + options.path.string(),
-                     "a fresh database is unusable too: " + unusable->reason, 0};
+        return Error{ErrorKind::Corrupt, fmt::format("open {}", options.path.string()),
+                     fmt::format("a fresh database is unusable too: {}", unusable->reason), 0};
       }
       close_untouched(db);
       auto moved = move_aside(options);

@@ -1,5 +1,7 @@
 #include "engine/store/result.hpp"
 
+#include <fmt/format.h>
+
 namespace engine::store {
 
 const char* to_string(ErrorKind kind) {
@@ -14,9 +16,8 @@ const char* to_string(ErrorKind kind) {
 }
 
 std::string Error::describe() const {
-  std::string text = operation + ": " + message;
-  if (sqlite_code != 0) text += " (sqlite code " + std::to_string(sqlite_code) + ")";
-  return text;
+  if (sqlite_code == 0) return fmt::format("{}: {}", operation, message);
+  return fmt::format("{}: {} (sqlite code {})", operation, message, sqlite_code);
 }
 
 }  // namespace engine::store

@@ -1,5 +1,7 @@
 #include "sqlite.hpp"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 namespace engine::store::detail {
@@ -100,12 +102,12 @@ std::optional<std::int64_t> Use::optional_int64(int column) const {
 
 Result<Transaction> Transaction::begin(sqlite3* db, TransactionKind kind, std::string_view operation) {
   const char* sql = kind == TransactionKind::Write ? "BEGIN IMMEDIATE" : "BEGIN";
-  if (auto error = exec(db, sql, std::string(operation) + ": begin")) return *error;
+  if (auto error = exec(db, sql, fmt::format("{}: begin", operation))) return *error;
   return Transaction(db);
 }
 
 Status Transaction::commit(std::string_view operation) {
-  if (auto error = exec(db_, "COMMIT", std::string(operation) + ": commit")) return error;
+  if (auto error = exec(db_, "COMMIT", fmt::format("{}: commit", operation))) return error;
   db_ = nullptr;
   return std::nullopt;
 }

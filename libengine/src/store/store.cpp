@@ -1,5 +1,6 @@
 // Store plumbing shared by every part: construction, the statement cache
 // and the diagnostics.
+#include <fmt/format.h>
 #include <utility>
 
 #include "store_impl.hpp"
@@ -15,7 +16,7 @@ detail::Status Store::Impl::prepare(std::string_view sql, std::string_view opera
                                       SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(raw);
-      return detail::sqlite_error(db.get(), std::string(operation) + ": prepare");
+      return detail::sqlite_error(db.get(), fmt::format("{}: prepare", operation));
     }
     found = statements.emplace(sql, detail::Statement(raw)).first;
   }
@@ -42,15 +43,12 @@ const std::filesystem::path& Store::path() const { return impl_->options.path; }
 Result<std::vector<int>> Store::schema_versions() {
   constexpr std::string_view kOperation = "schema_versions";
   return impl_->guarded(kOperation, [&]() -> Result<std::vector<int>> {
-    sqlite3_stmt* statement = nullptr;
-    if (auto error = impl_->prepare("SELECT version FROM schema_migrations ORDER BY version", kOperation,
-                                    statement)) {
+    std::vector<int> versions;
+    if (auto error = impl_->for_each_row(
+            "SELECT version FROM schema_migrations ORDER BY version", std::string(kOperation), [](detail::Use&) {},
+            [&](detail::Use& use) { versions.push_back(static_cast<int>(use.int64(0))); })) {
       return *error;
     }
-    detail::Use use(impl_->db.get(), statement, std::string(kOperation));
-    std::vector<int> versions;
-    while (use.next_row()) versions.push_back(static_cast<int>(use.int64(0)));
-    if (use.error()) return *use.error();
     return versions;
   });
 }

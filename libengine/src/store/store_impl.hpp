@@ -2,6 +2,7 @@
 // lock that serializes calls from several threads.
 #pragma once
 
+#include <fmt/format.h>
 #include <exception>
 #include <mutex>
 #include <new>
@@ -23,6 +24,37 @@ class Store::Impl {
   // The cached statement for `sql`, prepared on first use. `sql` must have
   // static storage (a literal): the cache keys on the view.
   [[nodiscard]] detail::Status prepare(std::string_view sql, std::string_view operation, sqlite3_stmt*& out);
+
+  // Runs the cached statement `sql` (a literal, as for prepare), which
+  // returns no rows, once with the parameters `bind(use)` sets.
+  template <class Bind>
+  [[nodiscard]] detail::Status run(std::string_view sql, const std::string& operation, Bind&& bind) {
+    sqlite3_stmt* statement = nullptr;
+    if (auto error = prepare(sql, operation, statement)) return error;
+    detail::Use use(db.get(), statement, operation);
+    bind(use);
+    return use.run();
+  }
+
+  // As run(): Changed when the statement changed a row, Unchanged otherwise.
+  template <class Bind>
+  [[nodiscard]] Result<Change> change(std::string_view sql, const std::string& operation, Bind&& bind) {
+    if (auto error = run(sql, operation, std::forward<Bind>(bind))) return *error;
+    return sqlite3_changes64(db.get()) > 0 ? Change::Changed : Change::Unchanged;
+  }
+
+  // Runs the cached query `sql` (a literal, as for prepare) with the
+  // parameters `bind(use)` sets, and calls `row(use)` for each row.
+  template <class Bind, class Row>
+  [[nodiscard]] detail::Status for_each_row(std::string_view sql, const std::string& operation, Bind&& bind,
+                                            Row&& row) {
+    sqlite3_stmt* statement = nullptr;
+    if (auto error = prepare(sql, operation, statement)) return error;
+    detail::Use use(db.get(), statement, operation);
+    bind(use);
+    while (use.next_row()) row(use);
+    return use.error();
+  }
 
   // Runs `body` under the lock; an exception (allocation failure, a JSON
   // library error) becomes an Error instead of escaping.

@@ -1,6 +1,7 @@
 // The target state: one target_device row, target_config rows and one
 // target_app row per app, replaced together in one transaction. Only rows
 // that differ are written, so storing the same target writes nothing.
+#include <fmt/format.h>
 #include <algorithm>
 #include <map>
 #include <set>
@@ -61,16 +62,15 @@ struct StoredRows {
 Result<StoredRows> read_rows(Store::Impl& impl, std::string_view operation) {
   StoredRows rows;
   sqlite3_stmt* statement = nullptr;
-  const std::string op(operation);
   if (auto error = impl.prepare("SELECT name FROM target_device WHERE id = 1", operation, statement)) return *error;
   {
-    Use use(impl.db.get(), statement, op + ": read device");
+    Use use(impl.db.get(), statement, fmt::format("{}: read device", operation));
     if (use.next_row()) rows.device_name = use.text(0);
     if (use.error()) return *use.error();
   }
   if (auto error = impl.prepare("SELECT key, value FROM target_config", operation, statement)) return *error;
   {
-    Use use(impl.db.get(), statement, op + ": read config");
+    Use use(impl.db.get(), statement, fmt::format("{}: read config", operation));
     while (use.next_row()) rows.config.emplace(use.text(0), use.text(1));
     if (use.error()) return *use.error();
   }
@@ -80,7 +80,7 @@ Result<StoredRows> read_rows(Store::Impl& impl, std::string_view operation) {
     return *error;
   }
   {
-    Use use(impl.db.get(), statement, op + ": read apps");
+    Use use(impl.db.get(), statement, fmt::format("{}: read apps", operation));
     while (use.next_row()) {
       AppRow row{use.int64(0),        use.int64(1),         use.text(2), use.text(3),
                  use.int64(4),        use.int64(5),         use.optional_text(6),
@@ -93,69 +93,43 @@ Result<StoredRows> read_rows(Store::Impl& impl, std::string_view operation) {
 }
 
 Status write_app(Store::Impl& impl, const AppRow& row) {
-  const std::string operation = "set_target: write app " + std::to_string(row.app_id);
-  sqlite3_stmt* statement = nullptr;
-  if (auto error = impl.prepare("INSERT OR REPLACE INTO target_app (app_id, position, app_uuid, name, is_host, "
-                                "is_rejected, commit_hash, release_id, services, networks, volumes) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                                operation, statement)) {
-    return error;
-  }
-  Use use(impl.db.get(), statement, operation);
-  use.bind(1, row.app_id).bind(2, row.position).bind(3, row.app_uuid).bind(4, row.name);
-  use.bind(5, row.is_host).bind(6, row.is_rejected).bind(7, row.commit).bind(8, row.release_id);
-  use.bind(9, row.services).bind(10, row.networks).bind(11, row.volumes);
-  return use.run();
+  return impl.run("INSERT OR REPLACE INTO target_app (app_id, position, app_uuid, name, is_host, "
+                  "is_rejected, commit_hash, release_id, services, networks, volumes) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                  fmt::format("set_target: write app {}", row.app_id), [&](Use& use) {
+                    use.bind(1, row.app_id).bind(2, row.position).bind(3, row.app_uuid).bind(4, row.name);
+                    use.bind(5, row.is_host).bind(6, row.is_rejected).bind(7, row.commit).bind(8, row.release_id);
+                    use.bind(9, row.services).bind(10, row.networks).bind(11, row.volumes);
+                  });
 }
 
 Status delete_app(Store::Impl& impl, std::int64_t app_id) {
-  const std::string operation = "set_target: delete app " + std::to_string(app_id);
-  sqlite3_stmt* statement = nullptr;
-  if (auto error = impl.prepare("DELETE FROM target_app WHERE app_id = ?1", operation, statement)) return error;
-  Use use(impl.db.get(), statement, operation);
-  use.bind(1, app_id);
-  return use.run();
+  return impl.run("DELETE FROM target_app WHERE app_id = ?1", fmt::format("set_target: delete app {}", app_id),
+                  [&](Use& use) { use.bind(1, app_id); });
 }
 
 Status write_config(Store::Impl& impl, const std::string& key, const std::string& value) {
-  const std::string operation = "set_target: write config " + key;
-  sqlite3_stmt* statement = nullptr;
-  if (auto error = impl.prepare("INSERT OR REPLACE INTO target_config (key, value) VALUES (?1, ?2)", operation,
-                                statement)) {
-    return error;
-  }
-  Use use(impl.db.get(), statement, operation);
-  use.bind(1, key).bind(2, value);
-  return use.run();
+  return impl.run("INSERT OR REPLACE INTO target_config (key, value) VALUES (?1, ?2)",
+                  fmt::format("set_target: write config {}", key),
+                  [&](Use& use) { use.bind(1, key).bind(2, value); });
 }
 
 Status delete_config(Store::Impl& impl, const std::string& key) {
-  const std::string operation = "set_target: delete config " + key;
-  sqlite3_stmt* statement = nullptr;
-  if (auto error = impl.prepare("DELETE FROM target_config WHERE key = ?1", operation, statement)) return error;
-  Use use(impl.db.get(), statement, operation);
-  use.bind(1, key);
-  return use.run();
+  return impl.run("DELETE FROM target_config WHERE key = ?1", fmt::format("set_target: delete config {}", key),
+                  [&](Use& use) { use.bind(1, key); });
 }
 
 Status write_device(Store::Impl& impl, const std::string& name) {
-  const std::string operation = "set_target: write device";
-  sqlite3_stmt* statement = nullptr;
-  if (auto error = impl.prepare("INSERT OR REPLACE INTO target_device (id, name) VALUES (1, ?1)", operation,
-                                statement)) {
-    return error;
-  }
-  Use use(impl.db.get(), statement, operation);
-  use.bind(1, name);
-  return use.run();
+  return impl.run("INSERT OR REPLACE INTO target_device (id, name) VALUES (1, ?1)", "set_target: write device",
+                  [&](Use& use) { use.bind(1, name); });
 }
 
 // Parses a stored JSON array column; names the app and column on failure.
 Result<nlohmann::json> stored_array(const std::string& text, std::int64_t app_id, const char* column) {
   nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_array()) {
-    return Error{ErrorKind::StoredData, "target: read app " + std::to_string(app_id),
-                 std::string("column ") + column + " is not a JSON array", 0};
+    return Error{ErrorKind::StoredData, fmt::format("target: read app {}", app_id),
+                 fmt::format("column {} is not a JSON array", column), 0};
   }
   return json;
 }
@@ -171,7 +145,7 @@ Result<Change> Store::set_target(const Target& target) {
     for (const reconcile::App& app : target.state.apps) {
       if (!wanted.emplace(app.app_id, to_row(app, position++)).second) {
         return Error{ErrorKind::StoredData, std::string(kOperation),
-                     "app " + std::to_string(app.app_id) + " appears twice in the target", 0};
+                     fmt::format("app {} appears twice in the target", app.app_id), 0};
       }
     }
 
@@ -251,7 +225,7 @@ Result<std::optional<Target>> Store::target() {
     auto parsed = reconcile::parse_plan_request(nlohmann::json{{"target", {{"apps", std::move(apps)}}}});
     if (!parsed.ok()) {
       return Error{ErrorKind::StoredData, std::string(kOperation),
-                   "the stored target does not parse: " + parsed.error().to_string(), 0};
+                   fmt::format("the stored target does not parse: {}", parsed.error().to_string()), 0};
     }
     Target target;
     target.device_name = *stored->device_name;
