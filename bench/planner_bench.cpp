@@ -3,6 +3,8 @@
 //
 // usage: planner-bench [--runs N] [FILE_OR_DIR ...]
 //        (default: the shared bench/planner folder)
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -54,21 +56,21 @@ int main(int argc, char** argv) {
     }
   }
   if (files.empty()) {
-    std::fprintf(stderr, "planner-bench: no benchmark requests found\n");
+    fmt::print(stderr, "planner-bench: no benchmark requests found\n");
     return 2;
   }
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
     return std::filesystem::file_size(a) < std::filesystem::file_size(b);
   });
 
-  std::printf("%-16s %8s %8s %6s %14s %14s\n", "request", "apps", "services", "steps", "median_us",
-              "us_per_service");
+  fmt::print("{:<16} {:>8} {:>8} {:>6} {:>14} {:>14}\n", "request", "apps", "services", "steps", "median_us",
+             "us_per_service");
   for (const auto& file : files) {
     std::ifstream in(file);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto parsed = reconcile::parse_plan_request_text(text);
     if (!parsed.ok()) {
-      std::fprintf(stderr, "planner-bench: %s: %s\n", file.c_str(), parsed.error().to_string().c_str());
+      fmt::print(stderr, "planner-bench: {}: {}\n", file.string(), parsed.error().to_string());
       return 2;
     }
     const auto& request = parsed.value();
@@ -88,8 +90,8 @@ int main(int argc, char** argv) {
     }
     const std::size_t services = services_in(request.target);
     const double us = median(samples);
-    std::printf("%-16s %8zu %8zu %6zu %14.1f %14.3f\n", file.stem().c_str(), request.target.apps.size(),
-                services, steps, us, services ? us / static_cast<double>(services) : 0.0);
+    fmt::print("{:<16} {:>8} {:>8} {:>6} {:>14.1f} {:>14.3f}\n", file.stem().string(), request.target.apps.size(),
+               services, steps, us, services ? us / static_cast<double>(services) : 0.0);
   }
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "entry_points.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -19,10 +21,10 @@ constexpr std::size_t kMaxServices = 64;
 constexpr std::size_t kMaxApps = 16;
 
 [[noreturn]] void fail(const std::string& what, const std::vector<Step>& a, const std::vector<Step>& b) {
-  std::fprintf(stderr, "%s\nfirst plan:\n", what.c_str());
-  for (const Step& step : a) std::fprintf(stderr, "  %s\n", explain(step).c_str());
-  std::fprintf(stderr, "second plan:\n");
-  for (const Step& step : b) std::fprintf(stderr, "  %s\n", explain(step).c_str());
+  fmt::print(stderr, "{}\nfirst plan:\n", what);
+  for (const Step& step : a) fmt::print(stderr, "  {}\n", explain(step));
+  fmt::print(stderr, "second plan:\n");
+  for (const Step& step : b) fmt::print(stderr, "  {}\n", explain(step));
   std::abort();
 }
 

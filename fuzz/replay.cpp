@@ -1,10 +1,11 @@
 // Runs every file of a corpus folder through a fuzzed entry point, so that
 // the gcc build checks the corpus (including the inputs that once crashed)
 // on every test run. Usage: fuzz-replay parse_request|target_state|planner <folder>...
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -13,7 +14,7 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: fuzz-replay parse_request|target_state|planner <folder>...\n";
+    fmt::print(stderr, "usage: fuzz-replay parse_request|target_state|planner <folder>...\n");
     return 2;
   }
   const std::string target = argv[1];
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
   if (target == "target_state") entry = reconcile::fuzz::parse_target_state;
   if (target == "planner") entry = reconcile::fuzz::plan;
   if (entry == nullptr) {
-    std::cerr << "unknown target " << target << "\n";
+    fmt::print(stderr, "unknown target {}\n", target);
     return 2;
   }
   std::size_t count = 0;
@@ -37,6 +38,6 @@ int main(int argc, char** argv) {
       ++count;
     }
   }
-  std::cout << target << ": " << count << " inputs replayed\n";
+  fmt::print("{}: {} inputs replayed\n", target, count);
   return count == 0 ? 1 : 0;
 }

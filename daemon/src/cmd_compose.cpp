@@ -4,6 +4,8 @@
 //   {"convert": Side}                               -> {"result": output} | {"error"}
 //   {"compare": {"current", "target", "containerIds"}} -> {"result": bool} | {"error"}
 // Any printed response exits 0; unreadable stdin exits 2.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -34,15 +36,16 @@ struct Failure {
 constexpr const char* kSideKeys[] = {"service", "container", "network", "engineNetwork", "volume", "engineVolume"};
 
 std::string side_key(const json& side, const std::string& where) {
-  if (!side.is_object()) throw Failure{where + " must be an object"};
+  if (!side.is_object()) throw Failure{fmt::format("{} must be an object", where)};
   std::string found;
   for (const char* key : kSideKeys) {
     if (!side.contains(key)) continue;
-    if (!found.empty()) throw Failure{where + " names both " + found + " and " + key};
+    if (!found.empty()) throw Failure{fmt::format("{} names both {} and {}", where, found, key)};
     found = key;
   }
   if (found.empty()) {
-    throw Failure{where + " must name one of service, container, network, engineNetwork, volume, engineVolume"};
+    throw Failure{
+        fmt::format("{} must name one of service, container, network, engineNetwork, volume, engineVolume", where)};
   }
   return found;
 }
@@ -54,20 +57,20 @@ std::string family(const std::string& key) {
 }
 
 json unwrap(reconcile::Parsed<json> parsed, const std::string& where) {
-  if (!parsed.ok()) throw Failure{where + ": " + parsed.error().to_string()};
+  if (!parsed.ok()) throw Failure{fmt::format("{}: {}", where, parsed.error().to_string())};
   return std::move(parsed).value();
 }
 
 compose::ServiceOptions options_of(const json& side, const std::string& where) {
   auto parsed = compose::parse_service_options(side.contains("options") ? side["options"] : json::object());
-  if (!parsed.ok()) throw Failure{where + " options: " + parsed.error().to_string()};
+  if (!parsed.ok()) throw Failure{fmt::format("{} options: {}", where, parsed.error().to_string())};
   return std::move(parsed).value();
 }
 
 json convert(const json& side) {
   const std::string key = side_key(side, "convert");
   const json& value = side[key];
-  const std::string where = "convert " + key;
+  const std::string where = fmt::format("convert {}", key);
   if (key == "service") return unwrap(compose::service_to_container_create(value, options_of(side, where)), where);
   if (key == "container") return unwrap(compose::service_from_container(value), where);
   if (key == "network") return unwrap(compose::network_create_body(value), where);
@@ -80,7 +83,7 @@ json convert(const json& side) {
 json normalized(const json& side, const std::string& where) {
   const std::string key = side_key(side, where);
   const json& value = side[key];
-  const std::string here = where + " " + key;
+  const std::string here = fmt::format("{} {}", where, key);
   if (key == "service") return unwrap(compose::normalize_service(value, options_of(side, here)), here);
   if (key == "container") return unwrap(compose::service_from_container(value), here);
   if (key == "network") return unwrap(compose::normalize_network(value), here);
@@ -97,14 +100,14 @@ json compare(const json& request) {
   const std::string current_key = side_key(request["current"], "current");
   const std::string target_key = side_key(request["target"], "target");
   if (family(current_key) != family(target_key)) {
-    throw Failure{"current (" + current_key + ") and target (" + target_key + ") are different kinds of object"};
+    throw Failure{fmt::format("current ({}) and target ({}) are different kinds of object", current_key, target_key)};
   }
   std::map<std::string, std::string> ids;
   if (request.contains("containerIds") && !request["containerIds"].is_null()) {
     const json& given = request["containerIds"];
     if (!given.is_object()) throw Failure{"containerIds must be an object of service name to container id"};
     for (const auto& [name, id] : given.items()) {
-      if (!id.is_string()) throw Failure{"containerIds/" + name + " must be a string"};
+      if (!id.is_string()) throw Failure{fmt::format("containerIds/{} must be a string", name)};
       ids[name] = id.get<std::string>();
     }
   }
@@ -134,8 +137,7 @@ int cmd_compose(std::span<const std::string_view> args) {
       std::fputs(kComposeUsage, stdout);
       return 0;
     }
-    std::fprintf(stderr, "supervisor compose: unexpected argument '%.*s'\n%s", static_cast<int>(arg.size()),
-                 arg.data(), kComposeUsage);
+    fmt::print(stderr, "supervisor compose: unexpected argument '{}'\n{}", arg, kComposeUsage);
     return 2;
   }
   std::string text;
@@ -152,9 +154,9 @@ int cmd_compose(std::span<const std::string_view> args) {
   } catch (const Failure& failure) {
     response = {{"error", failure.message}};
   } catch (const json::exception& error) {
-    response = {{"error", std::string("malformed request: ") + error.what()}};
+    response = {{"error", fmt::format("malformed request: {}", error.what())}};
   }
-  std::fputs((response.dump() + "\n").c_str(), stdout);
+  fmt::print("{}\n", response.dump());
   return 0;
 }
 

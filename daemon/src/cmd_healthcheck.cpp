@@ -1,5 +1,6 @@
 // `supervisor healthcheck`: asks the running daemon's /v1/healthy, for
 // container HEALTHCHECKs and monitoring scripts. Exit 0 healthy, 1 not.
+#include <fmt/format.h>
 #include <httplib.h>
 
 #include <cstdio>
@@ -19,11 +20,11 @@ int cmd_healthcheck(std::span<const std::string_view> args) {
   client.set_read_timeout(30, 0);
   const auto response = client.Get("/v1/healthy");
   if (!response) {
-    std::fprintf(stderr, "supervisor healthcheck: no answer from %s:%u: %s\n", host.c_str(), config.listen_port,
-                 httplib::to_string(response.error()).c_str());
+    fmt::print(stderr, "supervisor healthcheck: no answer from {}:{}: {}\n", host, config.listen_port,
+               httplib::to_string(response.error()));
     return 1;
   }
-  std::printf("%d %s\n", response->status, response->body.c_str());
+  fmt::print("{} {}\n", response->status, response->body);
   return response->status == 200 ? 0 : 1;
 }
 

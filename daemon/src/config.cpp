@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -37,7 +39,7 @@ void read_millis(const nlohmann::json& json, const char* key, std::chrono::milli
                  std::int64_t minimum) {
   if (const auto* value = find(json, key)) {
     if (!value->is_number_integer() || value->get<std::int64_t>() < minimum) {
-      throw BadKey{key, "must be a whole number of milliseconds, at least " + std::to_string(minimum)};
+      throw BadKey{key, fmt::format("must be a whole number of milliseconds, at least {}", minimum)};
     }
     out = std::chrono::milliseconds(value->get<std::int64_t>());
   }
@@ -48,7 +50,7 @@ void read_millis(const nlohmann::json& json, const char* key, std::chrono::milli
 ConfigResult parse_config(const std::string& text, const std::string& origin) {
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_object()) {
-    return {std::nullopt, origin + ": not a JSON object"};
+    return {std::nullopt, fmt::format("{}: not a JSON object", origin)};
   }
   Config config;
   try {
@@ -81,7 +83,7 @@ ConfigResult parse_config(const std::string& text, const std::string& origin) {
       throw BadKey{"apiKey", "may hold only letters, digits and _"};
     }
   } catch (const BadKey& bad) {
-    return {std::nullopt, origin + ": " + bad.key + " " + bad.message};
+    return {std::nullopt, fmt::format("{}: {} {}", origin, bad.key, bad.message)};
   }
   if (config.docker_host.empty()) {
     const char* env = std::getenv("DOCKER_HOST");
@@ -93,7 +95,7 @@ ConfigResult parse_config(const std::string& text, const std::string& origin) {
 ConfigResult load_config(const std::string& path) {
   if (path.empty()) return parse_config("{}", "defaults");
   std::ifstream in(path);
-  if (!in) return {std::nullopt, path + ": cannot be read"};
+  if (!in) return {std::nullopt, fmt::format("{}: cannot be read", path)};
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return parse_config(text, path);
 }

@@ -1,8 +1,11 @@
 #include "log.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
-#include <ctime>
+
+#include "reconcile/json.hpp"
 
 namespace supervisor {
 namespace {
@@ -36,16 +39,6 @@ void append_value(std::string& out, std::string_view value) {
   out += '"';
 }
 
-std::string format_timestamp(std::int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
-  return buffer;
-}
-
 }  // namespace
 
 const char* to_string(Level level) {
@@ -65,15 +58,10 @@ std::int64_t now_ms() {
 }
 
 std::string Logger::format(const LogEvent& event) {
-  std::string line = format_timestamp(event.timestamp_ms);
-  line += ' ';
-  line += to_string(event.level);
-  line += ' ';
-  line += event.event;
+  std::string line =
+      fmt::format("{} {} {}", reconcile::format_time_ms(event.timestamp_ms), to_string(event.level), event.event);
   for (const auto& [key, value] : event.fields) {
-    line += ' ';
-    line += key;
-    line += '=';
+    line += fmt::format(" {}=", key);
     append_value(line, value);
   }
   if (!event.message.empty()) {
@@ -93,8 +81,8 @@ void Logger::log(Level level, std::string_view event, std::string message, std::
 
   const std::lock_guard<std::mutex> lock(mutex_);
   if (level >= threshold_) {
-    const std::string line = format(entry) + "\n";
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    // One write a line, so that lines from several threads do not interleave.
+    fmt::print(stderr, "{}\n", format(entry));
   }
   for (const auto& [id, subscriber] : subscribers_) subscriber(entry);
 }

@@ -1,4 +1,6 @@
 // supervisor: the device supervisor's single binary.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <string_view>
 #include <vector>
@@ -28,13 +30,13 @@ std::optional<Config> config_from_args(std::span<const std::string_view> args, c
     if (args[i] == "--config" && i + 1 < args.size()) {
       path = args[++i];
     } else {
-      std::fprintf(stderr, "usage: supervisor %s [--config FILE]\n", command);
+      fmt::print(stderr, "usage: supervisor {} [--config FILE]\n", command);
       return std::nullopt;
     }
   }
   ConfigResult loaded = load_config(path);
   if (!loaded.config) {
-    std::fprintf(stderr, "supervisor %s: %s\n", command, loaded.error.c_str());
+    fmt::print(stderr, "supervisor {}: {}\n", command, loaded.error);
     return std::nullopt;
   }
   return std::move(loaded.config);
@@ -54,7 +56,6 @@ int main(int argc, char** argv) {
   if (command == "compose") return supervisor::cmd_compose(rest);
   if (command == "healthcheck") return supervisor::cmd_healthcheck(rest);
   if (command == "run") return supervisor::cmd_run(rest);
-  std::fprintf(stderr, "supervisor: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()),
-               command.data(), kUsage);
+  fmt::print(stderr, "supervisor: unknown command '{}'\n\n{}", command, kUsage);
   return 2;
 }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <stdexcept>
 
 namespace testenv {
@@ -41,6 +42,6 @@ SilentServer::~SilentServer() {
   ::close(listener_);
 }
 
-std::string SilentServer::docker_host() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+std::string SilentServer::docker_host() const { return fmt::format("tcp://127.0.0.1:{}", port_); }
 
 }  // namespace testenv

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <fstream>
 #include <map>
 
@@ -16,7 +17,7 @@ namespace {
 std::map<std::string, std::string> read_env_file() {
   const char* dir = std::getenv("RECONCILE_TESTENV_DIR");
   if (dir == nullptr) FAIL("RECONCILE_TESTENV_DIR is not set (ctest sets it; see docs/docker.md)");
-  const std::string path = std::string(dir) + "/env";
+  const std::string path = fmt::format("{}/env", dir);
   std::ifstream in(path);
   if (!in) FAIL("no " << path << ": run scripts/testenv/up.sh " << dir);
   std::map<std::string, std::string> values;
@@ -56,14 +57,13 @@ const engine::docker::Client& client() {
 
 std::string unique_name(std::string_view what) {
   static std::atomic<int> counter{0};
-  return "reconcile-test-" + env().env_id + "-" + std::string(what) + "-" +
-         std::to_string(getpid()) + "-" + std::to_string(counter++);
+  return fmt::format("reconcile-test-{}-{}-{}-{}", env().env_id, what, getpid(), counter++);
 }
 
 engine::docker::Labels labels() { return {{env().object_label, env().env_id}}; }
 
 engine::docker::Filters label_filter() {
-  return {{"label", {env().object_label + "=" + env().env_id}}};
+  return {{"label", {fmt::format("{}={}", env().object_label, env().env_id)}}};
 }
 
 std::string create_busybox(const std::string& name) {

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cstring>
 #include <stdexcept>
 
@@ -66,7 +67,7 @@ TcpForwarder::~TcpForwarder() {
   ::close(listener_);
 }
 
-std::string TcpForwarder::address() const { return "127.0.0.1:" + std::to_string(port_); }
+std::string TcpForwarder::address() const { return fmt::format("127.0.0.1:{}", port_); }
 
 void TcpForwarder::serve() {
   while (!stop_) {
