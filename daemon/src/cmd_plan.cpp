@@ -7,9 +7,11 @@
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
+#include "reconcile/converge.hpp"
 #include "reconcile/json.hpp"
-#include "reconcile/model_engine.hpp"
 #include "reconcile/plan_text.hpp"
 #include "reconcile/planner.hpp"
 
@@ -47,48 +49,38 @@ std::size_t service_count(const reconcile::State& state) {
   return count;
 }
 
-bool only_noops(const std::vector<reconcile::Step>& steps) {
-  for (const auto& step : steps) {
-    if (!std::holds_alternative<reconcile::Noop>(step)) return false;
-  }
-  return true;
-}
-
 int plan_all(const reconcile::PlanRequest& request, bool explain) {
-  reconcile::World world{request.current, request.context};
   // Every service needs at most a handful of batches (lock, kill, fetch,
   // start, ...), and apps, networks and volumes a few more.
   const std::size_t limit = 8 * (service_count(request.current) + service_count(request.target)) + 32;
-  nlohmann::json batches = nlohmann::json::array();
-  bool converged = false;
-  for (std::size_t n = 1; n <= limit; ++n) {
-    std::vector<reconcile::Step> steps = reconcile::next_steps(world.current, request.target, world.context);
-    if (steps.empty()) {
-      if (!world.context.reboot_breadcrumb_set) {
-        converged = true;
-        break;
-      }
-      if (explain) std::printf("batch %zu: reboot (the reboot breadcrumb is set and nothing else is left)\n", n);
-      batches.push_back({{"reboot", true}});
-      reconcile::reboot(world);
-      continue;
-    }
-    if (explain) {
-      std::printf("batch %zu:\n", n);
-      for (const auto& step : steps) std::printf("  %s\n", reconcile::explain(step).c_str());
-    } else {
-      batches.push_back(reconcile::to_json(steps));
-    }
-    if (only_noops(steps)) reconcile::finish_downloads(world, request.target);
-    reconcile::apply_batch(world, steps);
-  }
+  const reconcile::Convergence run = reconcile::converge(request.current, request.target, request.context, limit);
+  const bool converged = run.end == reconcile::ConvergeEnd::Converged;
   if (explain) {
-    std::printf(converged ? "done: nothing left to do\n" : "stopped: no convergence within %zu batches\n",
-                limit);
+    std::size_t n = 0;
+    for (const reconcile::Round& round : run.rounds) {
+      if (round.kind == reconcile::RoundKind::Reboot) {
+        fmt::print("batch {}: reboot (the reboot breadcrumb is set and nothing else is left)\n", ++n);
+        continue;
+      }
+      fmt::print("batch {}:\n", ++n);
+      for (const auto& step : round.steps) fmt::print("  {}\n", reconcile::explain(step));
+    }
+    switch (run.end) {
+      case reconcile::ConvergeEnd::Converged: fmt::print("done: nothing left to do\n"); break;
+      case reconcile::ConvergeEnd::Stalled: fmt::print("stopped: the plan no longer changes the device\n"); break;
+      case reconcile::ConvergeEnd::OutOfBatches:
+        fmt::print("stopped: no convergence within {} batches\n", limit);
+        break;
+    }
   } else {
-    nlohmann::json out = {{"batches", batches}, {"converged", converged},
-                          {"final", reconcile::to_json(world.current)}};
-    std::printf("%s\n", out.dump(2).c_str());
+    nlohmann::json batches = nlohmann::json::array();
+    for (const reconcile::Round& round : run.rounds) {
+      batches.push_back(round.kind == reconcile::RoundKind::Reboot ? nlohmann::json{{"reboot", true}}
+                                                                   : reconcile::to_json(round.steps));
+    }
+    const nlohmann::json out = {
+        {"batches", batches}, {"converged", converged}, {"final", reconcile::to_json(run.final.current)}};
+    fmt::print("{}\n", out.dump(2));
   }
   return converged ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 #include "reconcile/model_engine.hpp"
 
 #include <algorithm>
-#include <type_traits>
+
+#include "reconcile/overloaded.hpp"
 
 namespace reconcile {
 namespace {
@@ -71,87 +72,97 @@ void apply(World& world, const Step& step, UserLocks& user_locks) {
   }
   State& state = world.current;
   Context& context = world.context;
+  const auto make_available = [&context](const Image& image) {
+    std::erase(context.downloading, image.name);
+    if (std::find(context.available_images.begin(), context.available_images.end(), image) ==
+        context.available_images.end()) {
+      context.available_images.push_back(image);
+    }
+  };
   std::visit(
-      [&](const auto& s) {
-        using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, Fetch> || std::is_same_v<T, SaveImage>) {
-          std::erase(context.downloading, s.image.name);
-          if (std::find(context.available_images.begin(), context.available_images.end(), s.image) ==
-              context.available_images.end()) {
-            context.available_images.push_back(s.image);
-          }
-        } else if constexpr (std::is_same_v<T, Kill> || std::is_same_v<T, Remove>) {
-          erase_container(state, s.current);
-        } else if constexpr (std::is_same_v<T, Stop>) {
-          if (Service* container = find_container(state, s.current)) {
-            container->running = false;
-            container->status = ServiceStatus::Exited;
-          }
-        } else if constexpr (std::is_same_v<T, Start>) {
-          // The executor reuses a container of the same service, config and
-          // release that is not running (created, or exited on the userland
-          // proxy error) and starts it; otherwise it creates one. Either way
-          // a running:false or requires-reboot service is left created.
-          App& app = app_for(state, s.target.app_id, s.target.app_uuid);
-          auto existing = std::find_if(app.services.begin(), app.services.end(), [&](const Service& c) {
-            return c.service_name == s.target.service_name &&
-                   (c.status == ServiceStatus::Installing || c.status == ServiceStatus::Installed ||
-                    c.status == ServiceStatus::Exited) &&
-                   c.config().config_key == s.target.config().config_key && c.image == s.target.image &&
-                   c.commit == s.target.commit;
-          });
-          if (existing != app.services.end()) {
-            const bool starts = s.target.running && (!s.target.config().requires_reboot ||
-                                                     existing->created_at <= context.boot_time);
-            if (starts) {
-              existing->running = true;
-              existing->status = ServiceStatus::Running;
-              existing->exit_error.clear();
+      Overloaded{
+          [&](const Fetch& s) { make_available(s.image); },
+          [&](const Kill& s) { erase_container(state, s.current); },
+          [&](const Stop& s) {
+            if (Service* container = find_container(state, s.current)) {
+              container->running = false;
+              container->status = ServiceStatus::Exited;
             }
-          } else {
-            app.services.push_back(create_container(s.target, context));
-          }
-        } else if constexpr (std::is_same_v<T, UpdateMetadata>) {
-          if (Service* container = find_container(state, s.current)) {
-            container->commit = s.target.commit;
-            container->release_id = s.target.release_id;
-            container->image_id = s.target.image_id;
-            container->service_id = s.target.service_id;
-          }
-        } else if constexpr (std::is_same_v<T, Restart>) {
-          if (Service* container = find_container(state, s.current)) {
-            container->running = true;
-            container->status = ServiceStatus::Running;
-          }
-        } else if constexpr (std::is_same_v<T, Handover>) {
-          erase_container(state, s.current);
-          app_for(state, s.target.app_id, s.target.app_uuid)
-              .services.push_back(create_container(s.target, context));
-        } else if constexpr (std::is_same_v<T, RemoveImage>) {
-          std::erase(context.available_images, s.image);
-        } else if constexpr (std::is_same_v<T, CreateNetwork>) {
-          app_for(state, s.target.app_id, s.target.app_uuid).networks.push_back(s.target);
-        } else if constexpr (std::is_same_v<T, CreateVolume>) {
-          app_for(state, s.target.app_id, s.target.app_uuid).volumes.push_back(s.target);
-        } else if constexpr (std::is_same_v<T, RemoveNetwork>) {
-          if (App* app = find_app(state, s.current.app_id)) {
-            std::erase_if(app->networks, [&](const Network& n) { return n.name == s.current.name; });
-          }
-        } else if constexpr (std::is_same_v<T, RemoveVolume>) {
-          if (App* app = find_app(state, s.current.app_id)) {
-            std::erase_if(app->volumes, [&](const Volume& v) { return v.name == s.current.name; });
-          }
-        } else if constexpr (std::is_same_v<T, TakeLock>) {
-          context.locks_held.insert(s.app_id);
-        } else if constexpr (std::is_same_v<T, ReleaseLock>) {
-          context.locks_held.erase(s.app_id);
-          context.has_leftover_locks = false;
-        } else if constexpr (std::is_same_v<T, UpdateCommit>) {
-          if (App* app = find_app(state, s.app_id)) app->commit = s.commit;
-        } else if constexpr (std::is_same_v<T, RequireReboot>) {
-          context.reboot_breadcrumb_set = true;
-        }
-        // Noop and Cleanup change nothing the planner reads.
+          },
+          [&](const Remove& s) { erase_container(state, s.current); },
+          [&](const Start& s) {
+            // The executor reuses a container of the same service, config and
+            // release that is not running (created, or exited on the userland
+            // proxy error) and starts it; otherwise it creates one. Either way
+            // a running:false or requires-reboot service is left created.
+            App& app = app_for(state, s.target.app_id, s.target.app_uuid);
+            auto existing = std::find_if(app.services.begin(), app.services.end(), [&](const Service& c) {
+              return c.service_name == s.target.service_name &&
+                     (c.status == ServiceStatus::Installing || c.status == ServiceStatus::Installed ||
+                      c.status == ServiceStatus::Exited) &&
+                     c.config().config_key == s.target.config().config_key && c.image == s.target.image &&
+                     c.commit == s.target.commit;
+            });
+            if (existing != app.services.end()) {
+              const bool starts = s.target.running && (!s.target.config().requires_reboot ||
+                                                       existing->created_at <= context.boot_time);
+              if (starts) {
+                existing->running = true;
+                existing->status = ServiceStatus::Running;
+                existing->exit_error.clear();
+              }
+            } else {
+              app.services.push_back(create_container(s.target, context));
+            }
+          },
+          [&](const UpdateMetadata& s) {
+            if (Service* container = find_container(state, s.current)) {
+              container->commit = s.target.commit;
+              container->release_id = s.target.release_id;
+              container->image_id = s.target.image_id;
+              container->service_id = s.target.service_id;
+            }
+          },
+          [&](const Restart& s) {
+            if (Service* container = find_container(state, s.current)) {
+              container->running = true;
+              container->status = ServiceStatus::Running;
+            }
+          },
+          [&](const Handover& s) {
+            erase_container(state, s.current);
+            app_for(state, s.target.app_id, s.target.app_uuid).services.push_back(create_container(s.target, context));
+          },
+          [&](const RemoveImage& s) { std::erase(context.available_images, s.image); },
+          [&](const SaveImage& s) { make_available(s.image); },
+          [&](const CreateNetwork& s) {
+            app_for(state, s.target.app_id, s.target.app_uuid).networks.push_back(s.target);
+          },
+          [&](const CreateVolume& s) {
+            app_for(state, s.target.app_id, s.target.app_uuid).volumes.push_back(s.target);
+          },
+          [&](const RemoveNetwork& s) {
+            if (App* app = find_app(state, s.current.app_id)) {
+              std::erase_if(app->networks, [&](const Network& n) { return n.name == s.current.name; });
+            }
+          },
+          [&](const RemoveVolume& s) {
+            if (App* app = find_app(state, s.current.app_id)) {
+              std::erase_if(app->volumes, [&](const Volume& v) { return v.name == s.current.name; });
+            }
+          },
+          [&](const TakeLock& s) { context.locks_held.insert(s.app_id); },
+          [&](const ReleaseLock& s) {
+            context.locks_held.erase(s.app_id);
+            context.has_leftover_locks = false;
+          },
+          [&](const UpdateCommit& s) {
+            if (App* app = find_app(state, s.app_id)) app->commit = s.commit;
+          },
+          [&](const RequireReboot&) { context.reboot_breadcrumb_set = true; },
+          // Noop and Cleanup change nothing the planner reads.
+          [](const Noop&) {},
+          [](const Cleanup&) {},
       },
       step);
   drop_empty_apps(state);

@@ -1,6 +1,9 @@
 #include "reconcile/plan_text.hpp"
 
-#include <type_traits>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "reconcile/overloaded.hpp"
 
 namespace reconcile {
 namespace {
@@ -17,40 +20,42 @@ std::string image_text(const Image& image) {
          ", commit " + image.commit + ")";
 }
 
+// A step that moves a container to the target's release.
+std::string renaming_text(const Service& current, const Service& target) {
+  return fmt::format("{} -> commit {}", service_text(current), target.commit);
+}
+
 }  // namespace
 
 std::string describe(const Step& step) {
   std::string out = action_name(step);
   out += ' ';
-  std::visit(
-      [&out](const auto& s) {
-        using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, Fetch> || std::is_same_v<T, RemoveImage> ||
-                      std::is_same_v<T, SaveImage>) {
-          out += image_text(s.image);
-        } else if constexpr (std::is_same_v<T, Kill> || std::is_same_v<T, Stop> ||
-                             std::is_same_v<T, Remove>) {
-          out += service_text(s.current);
-        } else if constexpr (std::is_same_v<T, Start>) {
-          out += service_text(s.target);
-        } else if constexpr (std::is_same_v<T, UpdateMetadata> || std::is_same_v<T, Restart> ||
-                             std::is_same_v<T, Handover>) {
-          out += service_text(s.current) + " -> commit " + s.target.commit;
-        } else if constexpr (std::is_same_v<T, CreateNetwork> || std::is_same_v<T, CreateVolume>) {
-          out += "app " + std::to_string(s.target.app_id) + " " + s.target.name;
-        } else if constexpr (std::is_same_v<T, RemoveNetwork> || std::is_same_v<T, RemoveVolume>) {
-          out += "app " + std::to_string(s.current.app_id) + " " + s.current.name;
-        } else if constexpr (std::is_same_v<T, TakeLock>) {
-          out += "app " + std::to_string(s.app_id) + " services";
-          for (const std::string& name : s.services) out += " " + name;
-          if (s.force) out += " (forced)";
-        } else if constexpr (std::is_same_v<T, ReleaseLock>) {
-          out += "app " + std::to_string(s.app_id);
-        } else if constexpr (std::is_same_v<T, UpdateCommit>) {
-          out += "app " + std::to_string(s.app_id) + " -> " + s.commit;
-        } else if constexpr (std::is_same_v<T, RequireReboot>) {
-          out += "app " + std::to_string(s.app_id) + " service " + s.service_name;
-        }
+  out += std::visit(
+      Overloaded{
+          [](const Fetch& s) { return image_text(s.image); },
+          [](const Kill& s) { return service_text(s.current); },
+          [](const Stop& s) { return service_text(s.current); },
+          [](const Remove& s) { return service_text(s.current); },
+          [](const Start& s) { return service_text(s.target); },
+          [](const UpdateMetadata& s) { return renaming_text(s.current, s.target); },
+          [](const Restart& s) { return renaming_text(s.current, s.target); },
+          [](const Handover& s) { return renaming_text(s.current, s.target); },
+          [](const RemoveImage& s) { return image_text(s.image); },
+          [](const SaveImage& s) { return image_text(s.image); },
+          [](const CreateNetwork& s) { return fmt::format("app {} {}", s.target.app_id, s.target.name); },
+          [](const CreateVolume& s) { return fmt::format("app {} {}", s.target.app_id, s.target.name); },
+          [](const RemoveNetwork& s) { return fmt::format("app {} {}", s.current.app_id, s.current.name); },
+          [](const RemoveVolume& s) { return fmt::format("app {} {}", s.current.app_id, s.current.name); },
+          [](const TakeLock& s) {
+            return fmt::format("app {} services{}{}", s.app_id,
+                               s.services.empty() ? std::string() : fmt::format(" {}", fmt::join(s.services, " ")),
+                               s.force ? " (forced)" : "");
+          },
+          [](const ReleaseLock& s) { return fmt::format("app {}", s.app_id); },
+          [](const UpdateCommit& s) { return fmt::format("app {} -> {}", s.app_id, s.commit); },
+          [](const RequireReboot& s) { return fmt::format("app {} service {}", s.app_id, s.service_name); },
+          [](const Noop&) { return std::string(); },
+          [](const Cleanup&) { return std::string(); },
       },
       step);
   while (!out.empty() && out.back() == ' ') out.pop_back();

@@ -1,64 +1,88 @@
 #include "reconcile/step.hpp"
 
-#include <type_traits>
+#include "reconcile/overloaded.hpp"
 
 namespace reconcile {
 
+// Every visitor below has one overload per step type and no catch-all: a
+// new step type does not compile until each of them says what it means.
+
 const char* action_name(const Step& step) {
-  return std::visit(
-      [](const auto& s) -> const char* {
-        using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, Fetch>) return "fetch";
-        else if constexpr (std::is_same_v<T, Kill>) return "kill";
-        else if constexpr (std::is_same_v<T, Stop>) return "stop";
-        else if constexpr (std::is_same_v<T, Remove>) return "remove";
-        else if constexpr (std::is_same_v<T, Start>) return "start";
-        else if constexpr (std::is_same_v<T, UpdateMetadata>) return "updateMetadata";
-        else if constexpr (std::is_same_v<T, Restart>) return "restart";
-        else if constexpr (std::is_same_v<T, Handover>) return "handover";
-        else if constexpr (std::is_same_v<T, RemoveImage>) return "removeImage";
-        else if constexpr (std::is_same_v<T, SaveImage>) return "saveImage";
-        else if constexpr (std::is_same_v<T, CreateNetwork>) return "createNetwork";
-        else if constexpr (std::is_same_v<T, CreateVolume>) return "createVolume";
-        else if constexpr (std::is_same_v<T, RemoveNetwork>) return "removeNetwork";
-        else if constexpr (std::is_same_v<T, RemoveVolume>) return "removeVolume";
-        else if constexpr (std::is_same_v<T, TakeLock>) return "takeLock";
-        else if constexpr (std::is_same_v<T, ReleaseLock>) return "releaseLock";
-        else if constexpr (std::is_same_v<T, UpdateCommit>) return "updateCommit";
-        else if constexpr (std::is_same_v<T, RequireReboot>) return "requireReboot";
-        else if constexpr (std::is_same_v<T, Noop>) return "noop";
-        else return "cleanup";
-      },
-      step);
+  return std::visit(Overloaded{
+                        [](const Fetch&) { return "fetch"; },
+                        [](const Kill&) { return "kill"; },
+                        [](const Stop&) { return "stop"; },
+                        [](const Remove&) { return "remove"; },
+                        [](const Start&) { return "start"; },
+                        [](const UpdateMetadata&) { return "updateMetadata"; },
+                        [](const Restart&) { return "restart"; },
+                        [](const Handover&) { return "handover"; },
+                        [](const RemoveImage&) { return "removeImage"; },
+                        [](const SaveImage&) { return "saveImage"; },
+                        [](const CreateNetwork&) { return "createNetwork"; },
+                        [](const CreateVolume&) { return "createVolume"; },
+                        [](const RemoveNetwork&) { return "removeNetwork"; },
+                        [](const RemoveVolume&) { return "removeVolume"; },
+                        [](const TakeLock&) { return "takeLock"; },
+                        [](const ReleaseLock&) { return "releaseLock"; },
+                        [](const UpdateCommit&) { return "updateCommit"; },
+                        [](const RequireReboot&) { return "requireReboot"; },
+                        [](const Noop&) { return "noop"; },
+                        [](const Cleanup&) { return "cleanup"; },
+                    },
+                    step);
 }
 
 const std::string& reason_of(const Step& step) {
-  return std::visit([](const auto& s) -> const std::string& { return s.reason; }, step);
+  return std::visit(Overloaded{
+                        [](const Fetch& s) -> const std::string& { return s.reason; },
+                        [](const Kill& s) -> const std::string& { return s.reason; },
+                        [](const Stop& s) -> const std::string& { return s.reason; },
+                        [](const Remove& s) -> const std::string& { return s.reason; },
+                        [](const Start& s) -> const std::string& { return s.reason; },
+                        [](const UpdateMetadata& s) -> const std::string& { return s.reason; },
+                        [](const Restart& s) -> const std::string& { return s.reason; },
+                        [](const Handover& s) -> const std::string& { return s.reason; },
+                        [](const RemoveImage& s) -> const std::string& { return s.reason; },
+                        [](const SaveImage& s) -> const std::string& { return s.reason; },
+                        [](const CreateNetwork& s) -> const std::string& { return s.reason; },
+                        [](const CreateVolume& s) -> const std::string& { return s.reason; },
+                        [](const RemoveNetwork& s) -> const std::string& { return s.reason; },
+                        [](const RemoveVolume& s) -> const std::string& { return s.reason; },
+                        [](const TakeLock& s) -> const std::string& { return s.reason; },
+                        [](const ReleaseLock& s) -> const std::string& { return s.reason; },
+                        [](const UpdateCommit& s) -> const std::string& { return s.reason; },
+                        [](const RequireReboot& s) -> const std::string& { return s.reason; },
+                        [](const Noop& s) -> const std::string& { return s.reason; },
+                        [](const Cleanup& s) -> const std::string& { return s.reason; },
+                    },
+                    step);
 }
 
 AppId app_of(const Step& step) {
-  return std::visit(
-      [](const auto& s) -> AppId {
-        using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, Fetch> || std::is_same_v<T, RemoveImage> ||
-                      std::is_same_v<T, SaveImage>) {
-          return s.image.app_id;
-        } else if constexpr (std::is_same_v<T, Kill> || std::is_same_v<T, Stop> ||
-                             std::is_same_v<T, Remove> || std::is_same_v<T, UpdateMetadata> ||
-                             std::is_same_v<T, Restart> || std::is_same_v<T, Handover> ||
-                             std::is_same_v<T, RemoveNetwork> || std::is_same_v<T, RemoveVolume>) {
-          return s.current.app_id;
-        } else if constexpr (std::is_same_v<T, Start> || std::is_same_v<T, CreateNetwork> ||
-                             std::is_same_v<T, CreateVolume>) {
-          return s.target.app_id;
-        } else if constexpr (std::is_same_v<T, TakeLock> || std::is_same_v<T, ReleaseLock> ||
-                             std::is_same_v<T, UpdateCommit> || std::is_same_v<T, RequireReboot>) {
-          return s.app_id;
-        } else {
-          return 0;
-        }
-      },
-      step);
+  return std::visit(Overloaded{
+                        [](const Fetch& s) { return s.image.app_id; },
+                        [](const Kill& s) { return s.current.app_id; },
+                        [](const Stop& s) { return s.current.app_id; },
+                        [](const Remove& s) { return s.current.app_id; },
+                        [](const Start& s) { return s.target.app_id; },
+                        [](const UpdateMetadata& s) { return s.current.app_id; },
+                        [](const Restart& s) { return s.current.app_id; },
+                        [](const Handover& s) { return s.current.app_id; },
+                        [](const RemoveImage& s) { return s.image.app_id; },
+                        [](const SaveImage& s) { return s.image.app_id; },
+                        [](const CreateNetwork& s) { return s.target.app_id; },
+                        [](const CreateVolume& s) { return s.target.app_id; },
+                        [](const RemoveNetwork& s) { return s.current.app_id; },
+                        [](const RemoveVolume& s) { return s.current.app_id; },
+                        [](const TakeLock& s) { return s.app_id; },
+                        [](const ReleaseLock& s) { return s.app_id; },
+                        [](const UpdateCommit& s) { return s.app_id; },
+                        [](const RequireReboot& s) { return s.app_id; },
+                        [](const Noop&) -> AppId { return 0; },  // device-wide
+                        [](const Cleanup&) -> AppId { return 0; },
+                    },
+                    step);
 }
 
 }  // namespace reconcile

@@ -8,7 +8,11 @@
 #include <memory>
 #include <mutex>
 
+#include <fmt/format.h>
+
 #include "reconcile/json.hpp"
+#include "reconcile/status.hpp"
+#include "reconcile/status_json.hpp"
 
 namespace supervisor::api {
 namespace {
@@ -20,23 +24,21 @@ std::string lower(std::string text) {
   return text;
 }
 
-// What a user sees of a container's state: the engine's status, or the
-// download that stands in for a container not created yet.
-json container_json(const reconcile::Service& service) {
-  json out = {{"status", reconcile::to_string(service.status)},
-              {"serviceName", service.service_name},
-              {"appId", service.app_id},
-              {"imageId", service.image_id},
-              {"serviceId", service.service_id},
-              {"createdAt", reconcile::format_time(service.created_at)}};
-  if (service.container_id) out["containerId"] = *service.container_id;
-  return out;
+// The apply loop's status as the projections read it.
+reconcile::ApplyProgress apply_progress(const ApplyStatus& status) {
+  reconcile::ApplyProgress progress;
+  progress.has_target = status.has_target;
+  progress.run_in_progress = status.applying;
+  progress.last_plan_empty = status.settled;
+  progress.failures = status.failures;
+  progress.last_error = status.last_error;
+  progress.download_progress = status.download_progress;
+  return progress;
 }
 
-std::optional<int> progress_of(const ApplyStatus& status, const std::string& image) {
-  auto it = status.download_progress.find(image);
-  if (it == status.download_progress.end()) return std::nullopt;
-  return it->second;
+reconcile::StatusInput status_input(DeviceApi& device, engine::Snapshot snapshot) {
+  return {std::move(snapshot.current), std::move(snapshot.context.available_images), device.target(),
+          apply_progress(device.apply_status())};
 }
 
 }  // namespace
@@ -102,30 +104,12 @@ bool apply_is_stuck(const ApplyStatus& status, std::chrono::milliseconds stuck_a
 
 json v1_device(DeviceApi& device) {
   const DeviceInfo info = device.info();
-  const ApplyStatus status = device.apply_status();
-  json out = {{"api_port", info.api_port},
-              {"os_version", info.os_version},
-              {"supervisor_version", info.supervisor_version},
-              {"update_pending", status.applying},
-              {"update_failed", status.failures > 0},
-              {"update_downloaded", false},
-              {"status", "Idle"},
-              {"download_progress", nullptr}};
   engine::Snapshot snapshot;
-  if (device.current(snapshot).ok() && !snapshot.current.apps.empty()) {
-    const auto& app = snapshot.current.apps.front();
-    if (!status.applying && app.commit) out["commit"] = *app.commit;
-    if (!app.services.empty()) {
-      const auto& service = app.services.front();
-      const std::string state = reconcile::to_string(service.status);
-      out["status"] = state == "Running" ? "Idle" : state;
-    }
-  }
-  if (!status.download_progress.empty()) {
-    out["update_downloaded"] = std::all_of(status.download_progress.begin(), status.download_progress.end(),
-                                           [](const auto& entry) { return entry.second >= 100; });
-    out["download_progress"] = status.download_progress.begin()->second;
-  }
+  if (!device.current(snapshot).ok()) snapshot = {};  // answer with what the loop knows
+  json out = reconcile::device_summary_json(reconcile::device_summary(status_input(device, std::move(snapshot))));
+  out["api_port"] = info.api_port;
+  out["os_version"] = info.os_version;
+  out["supervisor_version"] = info.supervisor_version;
   return out;
 }
 
@@ -143,82 +127,25 @@ json local_target_json(DeviceApi& device) {
 void send_state_status(DeviceApi& device, httplib::Response& response) {
   engine::Snapshot snapshot;
   if (const auto read = device.current(snapshot); !read.ok()) {
-    return send_failure(response, 503, "Cannot read the device's state: " + read.error);
+    return send_failure(response, 503, fmt::format("Cannot read the device's state: {}", read.error().message));
   }
-  const ApplyStatus status = device.apply_status();
-  json containers = json::array();
-  json images = json::array();
-  std::optional<std::string> release;
-  for (const auto& app : snapshot.current.apps) {
-    for (const auto& service : app.services) containers.push_back(container_json(service));
-    if (!release && app.commit) release = *app.commit;
-  }
-  int progress_sum = 0;
-  int progress_count = 0;
-  for (const auto& image : snapshot.context.available_images) {
-    json entry = reconcile::to_json(image);
-    entry["status"] = "Downloaded";
-    entry["downloadProgress"] = nullptr;
-    images.push_back(std::move(entry));
-  }
-  for (const auto& [name, percent] : status.download_progress) {
-    images.push_back({{"name", name}, {"status", "Downloading"}, {"downloadProgress", percent}});
-    progress_sum += percent;
-    ++progress_count;
-  }
-  json out = {{"status", "success"},
-              {"appState", status.applying ? "applying" : "applied"},
-              {"overallDownloadProgress", progress_count ? json(progress_sum / progress_count) : json(nullptr)},
-              {"containers", containers},
-              {"images", images}};
-  if (release) out["release"] = *release;
-  send_json(response, 200, out);
+  const auto status = reconcile::device_status(status_input(device, std::move(snapshot)));
+  send_json(response, 200, reconcile::state_status_json(status));
 }
 
 void send_applications_state(DeviceApi& device, httplib::Response& response) {
   engine::Snapshot snapshot;
   if (const auto read = device.current(snapshot); !read.ok()) {
-    return send_failure(response, 503, "Cannot read the device's state: " + read.error);
+    return send_failure(response, 503, fmt::format("Cannot read the device's state: {}", read.error().message));
   }
-  const ApplyStatus status = device.apply_status();
-  const auto target = device.target();
-  json out = json::object();
-  if (!target) return send_json(response, 200, out);
-  for (const auto& app : target->apps) {
-    json services = json::object();
-    for (const auto& service : app.services) {
-      // The container of this service in the target release, if there is one.
-      std::string state = "Waiting";
-      for (const auto& current_app : snapshot.current.apps) {
-        for (const auto& container : current_app.services) {
-          if (current_app.app_id == app.app_id && container.service_name == service.service_name &&
-              container.commit == service.commit) {
-            state = reconcile::to_string(container.status);
-          }
-        }
-      }
-      const auto progress = progress_of(status, service.image);
-      if (progress && state == "Waiting") state = "Downloading";
-      services[service.service_name] = {{"status", state},
-                                        {"image", service.image},
-                                        {"downloadProgress", progress ? json(*progress) : json(nullptr)},
-                                        {"releaseId", app.release_id.value_or(service.release_id)}};
-    }
-    const std::string name = app.name.empty() ? std::to_string(app.app_id) : app.name;
-    out[name] = {{"appId", app.app_id},
-                 {"appUuid", app.app_uuid},
-                 {"commit", app.commit.value_or("")},
-                 {"updateStatus", status.applying ? (status.download_progress.empty() ? "applying changes" : "downloading")
-                                                  : (status.failures > 0 ? "aborted" : "done")},
-                 {"services", services}};
-  }
-  send_json(response, 200, out);
+  const auto apps = reconcile::applications_state(status_input(device, std::move(snapshot)));
+  send_json(response, 200, reconcile::applications_state_json(apps));
 }
 
 void send_container_ids(DeviceApi& device, const std::string& service, httplib::Response& response) {
   engine::Snapshot snapshot;
   if (const auto read = device.current(snapshot); !read.ok()) {
-    return send_failure(response, 503, "Cannot read the device's state: " + read.error);
+    return send_failure(response, 503, fmt::format("Cannot read the device's state: {}", read.error().message));
   }
   json services = json::object();
   for (const auto& app : snapshot.current.apps) {

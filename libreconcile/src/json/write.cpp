@@ -1,7 +1,6 @@
 // JSON output of the model and the steps (docs/plan-request.md).
-#include <type_traits>
-
 #include "reconcile/json.hpp"
+#include "reconcile/overloaded.hpp"
 
 namespace reconcile {
 namespace {
@@ -134,43 +133,48 @@ json to_json(const PlanRequest& request) {
 
 json to_json(const Step& step) {
   json out = {{"action", action_name(step)}};
+  const auto service_pair = [&out](const Service& current, const Service& target) {
+    out["current"] = service_json(current, true);
+    out["target"] = service_json(target, false);
+  };
   std::visit(
-      [&out](const auto& s) {
-        using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, Fetch>) {
-          out["image"] = to_json(s.image);
-          out["serviceName"] = s.service_name;
-        } else if constexpr (std::is_same_v<T, Kill> || std::is_same_v<T, Stop> ||
-                             std::is_same_v<T, Remove>) {
-          out["current"] = service_json(s.current, true);
-        } else if constexpr (std::is_same_v<T, Start>) {
-          out["target"] = service_json(s.target, false);
-        } else if constexpr (std::is_same_v<T, UpdateMetadata> || std::is_same_v<T, Restart> ||
-                             std::is_same_v<T, Handover>) {
-          out["current"] = service_json(s.current, true);
-          out["target"] = service_json(s.target, false);
-        } else if constexpr (std::is_same_v<T, RemoveImage> || std::is_same_v<T, SaveImage>) {
-          out["image"] = to_json(s.image);
-        } else if constexpr (std::is_same_v<T, CreateNetwork> || std::is_same_v<T, CreateVolume>) {
-          out["target"] = to_json(s.target);
-        } else if constexpr (std::is_same_v<T, RemoveNetwork> || std::is_same_v<T, RemoveVolume>) {
-          out["current"] = to_json(s.current);
-        } else if constexpr (std::is_same_v<T, TakeLock>) {
-          out["appId"] = s.app_id;
-          out["services"] = s.services;
-          out["force"] = s.force;
-        } else if constexpr (std::is_same_v<T, ReleaseLock>) {
-          out["appId"] = s.app_id;
-        } else if constexpr (std::is_same_v<T, UpdateCommit>) {
-          out["appId"] = s.app_id;
-          out["target"] = s.commit;
-        } else if constexpr (std::is_same_v<T, RequireReboot>) {
-          out["appId"] = s.app_id;
-          out["serviceName"] = s.service_name;
-        }
-        out["reason"] = s.reason;
+      Overloaded{
+          [&](const Fetch& s) {
+            out["image"] = to_json(s.image);
+            out["serviceName"] = s.service_name;
+          },
+          [&](const Kill& s) { out["current"] = service_json(s.current, true); },
+          [&](const Stop& s) { out["current"] = service_json(s.current, true); },
+          [&](const Remove& s) { out["current"] = service_json(s.current, true); },
+          [&](const Start& s) { out["target"] = service_json(s.target, false); },
+          [&](const UpdateMetadata& s) { service_pair(s.current, s.target); },
+          [&](const Restart& s) { service_pair(s.current, s.target); },
+          [&](const Handover& s) { service_pair(s.current, s.target); },
+          [&](const RemoveImage& s) { out["image"] = to_json(s.image); },
+          [&](const SaveImage& s) { out["image"] = to_json(s.image); },
+          [&](const CreateNetwork& s) { out["target"] = to_json(s.target); },
+          [&](const CreateVolume& s) { out["target"] = to_json(s.target); },
+          [&](const RemoveNetwork& s) { out["current"] = to_json(s.current); },
+          [&](const RemoveVolume& s) { out["current"] = to_json(s.current); },
+          [&](const TakeLock& s) {
+            out["appId"] = s.app_id;
+            out["services"] = s.services;
+            out["force"] = s.force;
+          },
+          [&](const ReleaseLock& s) { out["appId"] = s.app_id; },
+          [&](const UpdateCommit& s) {
+            out["appId"] = s.app_id;
+            out["target"] = s.commit;
+          },
+          [&](const RequireReboot& s) {
+            out["appId"] = s.app_id;
+            out["serviceName"] = s.service_name;
+          },
+          [](const Noop&) {},
+          [](const Cleanup&) {},
       },
       step);
+  out["reason"] = reason_of(step);
   return out;
 }
 

@@ -1,20 +1,28 @@
 #include "reconcile/testing/driver.hpp"
 
-#include <algorithm>
+#include <set>
+#include <utility>
 
+#include <fmt/format.h>
+
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/move.hpp>
+#include <range/v3/view/transform.hpp>
+
+#include "reconcile/converge.hpp"
 #include "reconcile/testing/show.hpp"
 
 namespace reconcile::testing {
 namespace {
 
-bool only_noops(const std::vector<Step>& steps) {
-  return std::all_of(steps.begin(), steps.end(), [](const Step& s) { return std::holds_alternative<Noop>(s); });
-}
-
-// The world as the planner sees it, without the clock.
-bool same_but_time(World a, const World& b) {
-  a.context.now = b.context.now;
-  return a == b;
+Ending ending_of(ConvergeEnd end) {
+  switch (end) {
+    case ConvergeEnd::Converged: return Ending::Converged;
+    case ConvergeEnd::Stalled: return Ending::StuckOnUserLocks;
+    case ConvergeEnd::OutOfBatches: return Ending::OutOfBatches;
+  }
+  return Ending::OutOfBatches;
 }
 
 }  // namespace
@@ -29,37 +37,22 @@ std::size_t batch_bound(const Scenario& scenario) {
 
 Run drive(const Planner& planner, const Scenario& scenario) { return drive(planner, scenario, batch_bound(scenario)); }
 
+// Reboots do not count against the bound, but each needs a requireReboot
+// batch before it (or the breadcrumb set at the start), so they are few.
 Run drive(const Planner& planner, const Scenario& scenario, std::size_t bound) {
+  Convergence converged =
+      converge(planner, scenario.current, scenario.target, scenario.context, scenario.user_locks, bound);
   Run run;
-  run.final = World{scenario.current, scenario.context};
-  run.user_locks = scenario.user_locks;
-  World& world = run.final;
-  // Reboots do not count against the bound, but each needs a requireReboot
-  // batch before it (or the breadcrumb set at the start), so they are few.
-  while (run.batches.size() < bound) {
-    std::vector<Step> steps = planner(world.current, scenario.target, world.context);
-    if (steps.empty()) {
-      if (world.context.reboot_breadcrumb_set && run.reboots <= bound) {
-        reboot(world);
-        ++run.reboots;
-        continue;
-      }
-      run.ending = Ending::Converged;
-      return run;
-    }
-    run.batches.push_back(Batch{world, run.user_locks, steps});
-    const World before = world;
-    apply_batch(world, steps, run.user_locks);
-    if (only_noops(steps) || same_but_time(world, before)) {
-      finish_downloads(world, scenario.target);
-      settle_transitions(world);
-      if (same_but_time(world, before)) {
-        run.ending = Ending::StuckOnUserLocks;
-        return run;
-      }
-    }
-  }
-  run.ending = Ending::OutOfBatches;
+  run.batches = converged.rounds | ranges::views::move |
+                ranges::views::filter([](const Round& round) { return round.kind == RoundKind::Batch; }) |
+                ranges::views::transform([](Round round) {
+                  return Batch{std::move(round.before), std::move(round.user_locks), std::move(round.steps)};
+                }) |
+                ranges::to<std::vector>();
+  run.final = std::move(converged.final);
+  run.user_locks = std::move(converged.user_locks);
+  run.ending = ending_of(converged.end);
+  run.reboots = converged.reboots;
   return run;
 }
 
@@ -67,9 +60,9 @@ std::string show_run(const Run& run) {
   std::string out;
   std::size_t n = 0;
   for (const Batch& batch : run.batches) {
-    out += "batch " + std::to_string(++n) + ":\n" + show_batch(batch.steps, "  ");
+    out += fmt::format("batch {}:\n{}", ++n, show_batch(batch.steps, "  "));
   }
-  out += "reboots: " + std::to_string(run.reboots) + ", ending: ";
+  out += fmt::format("reboots: {}, ending: ", run.reboots);
   switch (run.ending) {
     case Ending::Converged: out += "converged"; break;
     case Ending::StuckOnUserLocks: out += "the plan stopped changing the device"; break;
