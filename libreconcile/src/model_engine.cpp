@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "reconcile/overloaded.hpp"
 
 namespace reconcile {
@@ -57,6 +59,30 @@ Service create_container(const Service& target, const Context& context) {
   return container;
 }
 
+// The engine's copy of a pulled image, under its name; the engine id is
+// the record's, or one the model makes up from the name.
+void add_engine_image(Context& context, const Image& image) {
+  const std::string id = image.docker_image_id.value_or(fmt::format("sha256:model-{}", image.name));
+  auto held = std::find_if(context.engine_images.begin(), context.engine_images.end(),
+                           [&id](const EngineImage& e) { return e.id == id; });
+  if (held == context.engine_images.end()) {
+    context.engine_images.push_back(EngineImage{id, {image.name}});
+  } else if (std::find(held->references.begin(), held->references.end(), image.name) == held->references.end()) {
+    held->references.push_back(image.name);
+  }
+}
+
+// removeImage deletes the image by its engine id, else by name: the name's
+// reference goes, and an image left without any reference with it.
+void delete_engine_image(Context& context, const Image& image) {
+  if (image.docker_image_id) {
+    std::erase_if(context.engine_images, [&image](const EngineImage& e) { return e.id == *image.docker_image_id; });
+    return;
+  }
+  for (EngineImage& e : context.engine_images) std::erase(e.references, image.name);
+  std::erase_if(context.engine_images, [](const EngineImage& e) { return e.references.empty(); });
+}
+
 void drop_empty_apps(State& state) {
   std::erase_if(state.apps, [](const App& app) {
     return app.services.empty() && app.networks.empty() && app.volumes.empty();
@@ -79,9 +105,13 @@ void apply(World& world, const Step& step, UserLocks& user_locks) {
       context.available_images.push_back(image);
     }
   };
+  const auto pull = [&context, &make_available](const Image& image) {
+    make_available(image);
+    add_engine_image(context, image);
+  };
   std::visit(
       Overloaded{
-          [&](const Fetch& s) { make_available(s.image); },
+          [&](const Fetch& s) { pull(s.image); },
           [&](const Kill& s) { erase_container(state, s.current); },
           [&](const Stop& s) {
             if (Service* container = find_container(state, s.current)) {
@@ -91,19 +121,13 @@ void apply(World& world, const Step& step, UserLocks& user_locks) {
           },
           [&](const Remove& s) { erase_container(state, s.current); },
           [&](const Start& s) {
-            // The executor reuses a container of the same service, config and
-            // release that is not running (created, or exited on the userland
-            // proxy error) and starts it; otherwise it creates one. Either way
-            // a running:false or requires-reboot service is left created.
-            App& app = app_for(state, s.target.app_id, s.target.app_uuid);
-            auto existing = std::find_if(app.services.begin(), app.services.end(), [&](const Service& c) {
-              return c.service_name == s.target.service_name &&
-                     (c.status == ServiceStatus::Installing || c.status == ServiceStatus::Installed ||
-                      c.status == ServiceStatus::Exited) &&
-                     c.config().config_key == s.target.config().config_key && c.image == s.target.image &&
-                     c.commit == s.target.commit;
-            });
-            if (existing != app.services.end()) {
+            // With a container id the executor starts that container (the
+            // planner found it created, or exited on the userland proxy
+            // error); without one it creates a container. Either way a
+            // running:false or requires-reboot service is left created.
+            if (!s.target.container_id) {
+              app_for(state, s.target.app_id, s.target.app_uuid).services.push_back(create_container(s.target, context));
+            } else if (Service* existing = find_container(state, s.target)) {
               const bool starts = s.target.running && (!s.target.config().requires_reboot ||
                                                        existing->created_at <= context.boot_time);
               if (starts) {
@@ -111,8 +135,6 @@ void apply(World& world, const Step& step, UserLocks& user_locks) {
                 existing->status = ServiceStatus::Running;
                 existing->exit_error.clear();
               }
-            } else {
-              app.services.push_back(create_container(s.target, context));
             }
           },
           [&](const UpdateMetadata& s) {
@@ -133,7 +155,10 @@ void apply(World& world, const Step& step, UserLocks& user_locks) {
             erase_container(state, s.current);
             app_for(state, s.target.app_id, s.target.app_uuid).services.push_back(create_container(s.target, context));
           },
-          [&](const RemoveImage& s) { std::erase(context.available_images, s.image); },
+          [&](const RemoveImage& s) {
+            std::erase(context.available_images, s.image);
+            if (s.engine_copy == EngineCopy::Delete) delete_engine_image(context, s.image);
+          },
           [&](const SaveImage& s) { make_available(s.image); },
           [&](const CreateNetwork& s) {
             app_for(state, s.target.app_id, s.target.app_uuid).networks.push_back(s.target);
@@ -216,6 +241,7 @@ void finish_downloads(World& world, const State& target) {
       }
       Image image = image_of(service);
       image.docker_image_id.reset();
+      add_engine_image(world.context, image);
       world.context.available_images.push_back(std::move(image));
     }
   }

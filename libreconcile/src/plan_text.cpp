@@ -40,7 +40,10 @@ std::string describe(const Step& step) {
           [](const UpdateMetadata& s) { return renaming_text(s.current, s.target); },
           [](const Restart& s) { return renaming_text(s.current, s.target); },
           [](const Handover& s) { return renaming_text(s.current, s.target); },
-          [](const RemoveImage& s) { return image_text(s.image); },
+          [](const RemoveImage& s) {
+            return s.engine_copy == EngineCopy::Keep ? fmt::format("{}, engine copy kept", image_text(s.image))
+                                                     : image_text(s.image);
+          },
           [](const SaveImage& s) { return image_text(s.image); },
           [](const CreateNetwork& s) { return fmt::format("app {} {}", s.target.app_id, s.target.name); },
           [](const CreateVolume& s) { return fmt::format("app {} {}", s.target.app_id, s.target.name); },

@@ -150,3 +150,11 @@ TEST_CASE("create body from a planner Service: identity, composition and the eng
   CHECK(body.value()["Labels"]["io.balena.service-name"] == "web");
   CHECK(body.value()["HostConfig"]["NetworkMode"] == "u9_default");
 }
+
+TEST_CASE("create body: SELinux label= security options are dropped, the others kept") {
+  const json service = service_with(
+      {{"security_opt", {"label=disable", "no-new-privileges", "label=type:svirt_apache_t", "apparmor=unconfined"}}});
+  auto body = compose::service_to_container_create(service, {});
+  REQUIRE(body.ok());
+  CHECK(body.value()["HostConfig"]["SecurityOpt"] == json({"no-new-privileges", "apparmor=unconfined"}));
+}

@@ -95,13 +95,16 @@ TEST_CASE("start creates without starting a service that requires a reboot, and 
   CHECK(world.context.reboot_breadcrumb_set);
   reboot(world);
   CHECK_FALSE(world.context.reboot_breadcrumb_set);
+  target.container_id = only_container(world).container_id;  // start that container
   apply(world, Start{target, ""});
   CHECK(only_container(world).status == ServiceStatus::Running);
 }
 
 TEST_CASE("start of a created container starts that container") {
   World world = device_with({container(service("main", "new"), ServiceStatus::Installed, "a")});
-  apply(world, Start{service("main", "new"), ""});
+  Service target = service("main", "new");
+  target.container_id = "a";  // the planner names the container to start
+  apply(world, Start{target, ""});
   CHECK(only_container(world).container_id == "a");
   CHECK(only_container(world).status == ServiceStatus::Running);
 }
@@ -153,7 +156,7 @@ TEST_CASE("removeImage and saveImage change the image records") {
   apply(world, SaveImage{image, ""});
   apply(world, SaveImage{image, ""});
   CHECK(world.context.available_images.size() == 1);
-  apply(world, RemoveImage{image, ""});
+  apply(world, RemoveImage{image, EngineCopy::Delete, ""});
   CHECK(world.context.available_images.empty());
 }
 

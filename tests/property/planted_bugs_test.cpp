@@ -115,7 +115,7 @@ TEST_CASE("images-in-use catches a planner that removes the images of running co
     for (const auto& image : context.available_images) {
       for (const auto& app : current.apps) {
         for (const auto& service : app.services) {
-          if (service.image == image.name) steps.emplace_back(reconcile::RemoveImage{image, "planted"});
+          if (service.image == image.name) steps.emplace_back(reconcile::RemoveImage{image, reconcile::EngineCopy::Delete, "planted"});
         }
       }
     }

@@ -26,7 +26,7 @@ reconcile::PlanRequest request(const std::string& text) {
 TEST_CASE("a service waiting on a requires-reboot dependency does not hold off the reboot") {
   const auto r = request(R"({
     "current": {"apps": [{"appId": 1, "commit": "c1", "networks": [{"name": "default"}],
-      "services": [{"serviceName": "web", "image": "web:1", "commit": "c1", "status": "Installed",
+      "services": [{"serviceName": "web", "image": "web:1", "commit": "c1", "status": "Installed", "containerId": "w1",
                     "running": false, "createdAt": "2026-01-01T00:29:00Z",
                     "labels": {"io.balena.update.requires-reboot": "true"}}]}]},
     "target": {"apps": [{"appId": 1, "commit": "c1", "services": [

@@ -83,3 +83,42 @@ TEST_CASE("stop keeps the container, kill removes it") {
   CHECK_FALSE(world.current.apps[0].services[0].running);
   CHECK(world.current.apps[0].services[0].status == reconcile::ServiceStatus::Exited);
 }
+
+TEST_CASE("start with a container id starts that container; without one it creates a container") {
+  auto r = test::request(R"({"current": {"apps": [{"services": [
+      {"serviceName": "a", "containerId": "1", "status": "Installed", "running": false}]}]}})");
+  reconcile::World world{r.current, r.context};
+  reconcile::Service target = r.current.apps[0].services[0];
+  target.running = true;
+  target.container_id.reset();
+  reconcile::apply(world, reconcile::Start{target, ""});  // no id: a new container
+  REQUIRE(world.current.apps.at(0).services.size() == 2);
+  CHECK(world.current.apps[0].services[0].status == reconcile::ServiceStatus::Installed);
+
+  world = reconcile::World{r.current, r.context};
+  target.container_id = "1";
+  reconcile::apply(world, reconcile::Start{target, ""});
+  REQUIRE(world.current.apps.at(0).services.size() == 1);
+  CHECK(world.current.apps[0].services[0].status == reconcile::ServiceStatus::Running);
+  CHECK(world.current.apps[0].services[0].running);
+}
+
+TEST_CASE("fetch puts the image on the engine; removeImage deletes the engine's copy unless kept") {
+  auto r = test::request(R"({"context": {"availableImages": []}})");
+  reconcile::World world{r.current, r.context};
+  reconcile::Image image;
+  image.name = "web:1";
+  reconcile::apply(world, reconcile::Fetch{image, "web", ""});
+  REQUIRE(world.context.available_images == std::vector<reconcile::Image>{image});
+  REQUIRE(world.context.engine_images.size() == 1);
+  CHECK(world.context.engine_images[0].references == std::vector<std::string>{"web:1"});
+
+  reconcile::apply(world, reconcile::RemoveImage{image, reconcile::EngineCopy::Keep, ""});
+  CHECK(world.context.available_images.empty());
+  CHECK(world.context.engine_images.size() == 1);
+  reconcile::apply(world, reconcile::SaveImage{image, ""});  // recorded again: the engine still has it
+  CHECK(world.context.available_images.size() == 1);
+  reconcile::apply(world, reconcile::RemoveImage{image, reconcile::EngineCopy::Delete, ""});
+  CHECK(world.context.available_images.empty());
+  CHECK(world.context.engine_images.empty());
+}

@@ -68,6 +68,10 @@ TEST_CASE("a field of the wrong type is named by its JSON pointer") {
   CHECK(error_of(R"({"target": {"apps": [{"networks": [{"config": {}}]}]}})") ==
         "/target/apps/0/networks/0: needs a name");
   CHECK(error_of(R"([])") == "(document): must be an object, not an array");
+  CHECK(error_of(R"({"context": {"engineImages": [{"references": ["a:1"]}]}})") ==
+        "/context/engineImages/0: needs an id");
+  CHECK(error_of(R"({"context": {"engineImages": [{"id": "sha256:1", "references": "a:1"}]}})") ==
+        "/context/engineImages/0/references: must be an array, not a string");
 }
 
 TEST_CASE("values the planner cannot use are refused with a reason") {
@@ -101,10 +105,28 @@ TEST_CASE("the request form round-trips") {
     "target": {"apps": [{"appId": 7, "appUuid": "u7", "isRejected": true, "services": [
       {"serviceName": "s", "appId": 7, "appUuid": "u7", "running": false}]}]},
     "context": {"downloading": ["x"], "locksHeld": [7], "force": true, "keepImages": true,
-                "containerIds": {"7": {"s": "abc"}}, "rebootBreadcrumbSet": true}
+                "containerIds": {"7": {"s": "abc"}}, "rebootBreadcrumbSet": true,
+                "engineImages": [{"id": "sha256:1", "references": ["s:1", "reg/s@sha256:9"]}, {"id": "sha256:2"}]}
   })");
+  REQUIRE(r.context.engine_images.size() == 2);
+  CHECK(r.context.engine_images[0].references == std::vector<std::string>{"s:1", "reg/s@sha256:9"});
+  CHECK(r.context.engine_images[1].references.empty());
   const auto again = test::request(reconcile::to_json(r).dump());
   CHECK(again.current == r.current);
   CHECK(again.target == r.target);
   CHECK(again.context == r.context);
+}
+
+TEST_CASE("steps carry the engine copy of removeImage and the container a start reuses") {
+  reconcile::Image image;
+  image.name = "web:0";
+  const auto keep = reconcile::to_json(reconcile::Step{reconcile::RemoveImage{image, reconcile::EngineCopy::Keep, "r"}});
+  CHECK(keep["engineCopy"] == "keep");
+  const auto del = reconcile::to_json(reconcile::Step{reconcile::RemoveImage{image, reconcile::EngineCopy::Delete, "r"}});
+  CHECK(del["engineCopy"] == "delete");
+
+  reconcile::Service target;
+  CHECK_FALSE(reconcile::to_json(reconcile::Step{reconcile::Start{target, "r"}})["target"].contains("containerId"));
+  target.container_id = "c1";
+  CHECK(reconcile::to_json(reconcile::Step{reconcile::Start{target, "r"}})["target"]["containerId"] == "c1");
 }

@@ -192,3 +192,138 @@ TEST_CASE("the plan does not depend on the order of the input lists") {
     CHECK(test::plan(r) == expected);
   }
 }
+
+// Images the engine holds without a record of the supervisor's (built on the
+// device, or the store was lost), removal of shared images, and containers
+// that are started rather than created.
+namespace {
+
+reconcile::EngineImage engine_image(std::string id, std::vector<std::string> references) {
+  return reconcile::EngineImage{std::move(id), std::move(references)};
+}
+
+// The device, with the engine's images listed and app 1's lock held.
+reconcile::PlanRequest device_with_engine_images() {
+  auto r = device();
+  r.context.locks_held.insert(1);
+  r.context.engine_images = {engine_image("sha256:w1", {"web:1"}), engine_image("sha256:d1", {"db:1"})};
+  return r;
+}
+
+// A new service `cache` in the target, on image `image`.
+reconcile::PlanRequest with_new_service(reconcile::PlanRequest r, const std::string& image) {
+  reconcile::Service cache = target_service(r, "db");
+  cache.service_name = "cache";
+  cache.service_id = 3;
+  cache.image = image;
+  r.target.apps[0].services.push_back(cache);
+  return r;
+}
+
+template <typename T>
+std::vector<T> steps_of(const reconcile::PlanRequest& r) {
+  std::vector<T> out;
+  for (const auto& step : reconcile::next_steps(r.current, r.target, r.context)) {
+    if (const auto* s = std::get_if<T>(&step)) out.push_back(*s);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a new service whose image the engine already holds is recorded, not pulled") {
+  auto r = with_new_service(device_with_engine_images(), "cache:1");
+  r.context.engine_images.push_back(engine_image("sha256:c1", {"cache:1", "registry/cache@sha256:77"}));
+  CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{"saveImage cache:1 (app 1 service cache, commit r1)"}));
+  const auto saved = steps_of<reconcile::SaveImage>(r);
+  REQUIRE(saved.size() == 1);
+  CHECK(saved[0].image.docker_image_id == "sha256:c1");
+}
+
+TEST_CASE("an image named without a tag is found on the engine under its latest tag") {
+  auto r = with_new_service(device_with_engine_images(), "registry:5000/cache");
+  r.context.engine_images.push_back(engine_image("sha256:c1", {"registry:5000/cache:latest"}));
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"saveImage"}));
+}
+
+TEST_CASE("while another image downloads, an image the engine holds is recorded in place of a fetch") {
+  auto r = with_new_service(device_with_engine_images(), "cache:1");
+  r.context.engine_images.push_back(engine_image("sha256:c1", {"cache:1"}));
+  target_service(r, "web").image = "web:2";
+  r.context.downloading = {"web:2"};
+  const auto steps = test::actions(r);
+  CHECK_THAT(steps, VectorContains(std::string("saveImage")));
+  CHECK_THAT(steps, !VectorContains(std::string("fetch")));
+}
+
+TEST_CASE("an image the engine holds only under another tag is still fetched") {
+  auto r = with_new_service(device_with_engine_images(), "cache:1");
+  r.context.engine_images.push_back(engine_image("sha256:c0", {"cache:0"}));
+  CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{"fetch cache:1 (app 1 service cache, commit r1)"}));
+}
+
+TEST_CASE("a record removed while a kept record names the same engine image leaves the engine's copy") {
+  auto r = device_with_engine_images();
+  reconcile::Image current_web = reconcile::image_of(r.current.apps[0].services[0]);
+  current_web.docker_image_id = "sha256:w1";
+  reconcile::Image old_web = current_web;  // an older release's tag of the same image
+  old_web.name = "web:0";
+  old_web.commit = "r0";
+  r.context.available_images = {current_web, reconcile::image_of(r.current.apps[0].services[1]), old_web};
+  const auto removed = steps_of<reconcile::RemoveImage>(r);
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].image == old_web);
+  CHECK(removed[0].engine_copy == reconcile::EngineCopy::Keep);
+  CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{
+                                "removeImage web:0 (app 1 service web, commit r0), engine copy kept"}));
+}
+
+TEST_CASE("a removed record whose image no other record names deletes the engine's copy") {
+  auto r = device_with_engine_images();
+  reconcile::Image old_web = reconcile::image_of(r.current.apps[0].services[0]);
+  old_web.name = "web:0";
+  old_web.docker_image_id = "sha256:w0";
+  r.context.available_images.push_back(old_web);
+  const auto removed = steps_of<reconcile::RemoveImage>(r);
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].engine_copy == reconcile::EngineCopy::Delete);
+}
+
+TEST_CASE("a container that was created but never started is started as it is, not created again") {
+  auto r = device();
+  auto& db = r.current.apps[0].services[1];
+  db.status = reconcile::ServiceStatus::Installed;
+  db.running = false;
+  const auto started = steps_of<reconcile::Start>(r);
+  REQUIRE(started.size() == 1);
+  CHECK(started[0].target.service_name == "db");
+  CHECK(started[0].target.container_id == "d1");
+}
+
+TEST_CASE("a new service gets a start without a container id: the executor creates its container") {
+  auto r = device();
+  r.context.locks_held.insert(1);
+  r.current.apps[0].services.erase(r.current.apps[0].services.begin());  // web was killed
+  const auto started = steps_of<reconcile::Start>(r);
+  REQUIRE(started.size() == 1);
+  CHECK(started[0].target.service_name == "web");
+  CHECK_FALSE(started[0].target.container_id.has_value());
+}
+
+TEST_CASE("a running container that already matches its target is not fetched again when its image has no record") {
+  // The container was created from the engine's image id (as the balena
+  // supervisor creates them), so it names the image by id; the store lost
+  // web's record, and the engine holds web:1 as that id.
+  auto r = device_with_engine_images();
+  auto& web = r.current.apps[0].services[0];
+  web.image = "sha256:w1";
+  web.docker_image_id = "sha256:w1";
+  r.context.available_images = {reconcile::image_of(r.current.apps[0].services[1])};
+  CHECK_THAT(test::actions(r), !VectorContains(std::string("fetch")));
+  CHECK_THAT(test::actions(r), !VectorContains(std::string("kill")));
+  CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{"saveImage web:1 (app 1 service web, commit r1)"}));
+
+  // Once recorded, nothing is left to do.
+  for (const auto& saved : steps_of<reconcile::SaveImage>(r)) r.context.available_images.push_back(saved.image);
+  CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{"releaseLock app 1"}));
+}

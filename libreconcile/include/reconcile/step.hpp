@@ -32,7 +32,13 @@ struct Remove {  // remove a dead container
   std::string reason;
   friend bool operator==(const Remove&, const Remove&) = default;
 };
-struct Start {  // create the container if needed, then start it
+// Start the target service. Without `target.container_id` the executor
+// creates the container from `target`, then starts it (unless the service
+// is running:false or waits for a reboot). With it, the planner has found a
+// container of this service that is to be started, not recreated (created
+// but never started, or exited on the userland proxy error; same release and
+// configuration), and the executor starts that container: it creates none.
+struct Start {
   Service target;
   std::string reason;
   friend bool operator==(const Start&, const Start&) = default;

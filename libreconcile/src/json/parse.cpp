@@ -108,6 +108,17 @@ State read_state(const Reader& reader, bool is_current, Seconds now) {
   return state;
 }
 
+// {"id": "sha256:...", "references": ["repo:tag", "repo@sha256:..."]}
+EngineImage read_engine_image(const Reader& reader) {
+  reader.expect_object();
+  EngineImage image;
+  if (!reader.has("id")) reader.fail("needs an id");
+  image.id = reader.at("id").as_string();
+  if (image.id.empty()) reader.at("id").fail("must not be empty");
+  if (reader.has("references")) image.references = reader.at("references").as_strings();
+  return image;
+}
+
 Context read_context(const Reader& reader, Seconds now, const State& current) {
   reader.expect_object();
   Context context;
@@ -124,6 +135,13 @@ Context read_context(const Reader& reader, Seconds now, const State& current) {
       for (const Service& service : app.services) {
         context.available_images.push_back(image_of(service));
       }
+    }
+  }
+  if (reader.has("engineImages")) {  // absent: the planner knows of no image without a record
+    const Reader images = reader.at("engineImages");
+    images.expect_array();
+    for (std::size_t i = 0; i < images.json().size(); ++i) {
+      context.engine_images.push_back(read_engine_image(images.at(i)));
     }
   }
   if (reader.has("downloading")) context.downloading = reader.at("downloading").as_strings();

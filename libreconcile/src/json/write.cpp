@@ -110,11 +110,16 @@ json to_json(const State& state) { return state_json(state, false); }
 json to_json(const Context& context) {
   json images = json::array();
   for (const Image& image : context.available_images) images.push_back(to_json(image));
+  json engine_images = json::array();
+  for (const EngineImage& image : context.engine_images) {
+    engine_images.push_back({{"id", image.id}, {"references", image.references}});
+  }
   json ids = json::object();
   for (const auto& [app_id, services] : context.container_ids) ids[std::to_string(app_id)] = string_map(services);
   return {{"now", format_time(context.now)},
           {"bootTime", format_time(context.boot_time)},
           {"availableImages", images},
+          {"engineImages", engine_images},
           {"downloading", context.downloading},
           {"containerIds", ids},
           {"locksHeld", context.locks_held},
@@ -146,11 +151,18 @@ json to_json(const Step& step) {
           [&](const Kill& s) { out["current"] = service_json(s.current, true); },
           [&](const Stop& s) { out["current"] = service_json(s.current, true); },
           [&](const Remove& s) { out["current"] = service_json(s.current, true); },
-          [&](const Start& s) { out["target"] = service_json(s.target, false); },
+          [&](const Start& s) {
+            out["target"] = service_json(s.target, false);
+            // The container to start; absent: create one first.
+            if (s.target.container_id) out["target"]["containerId"] = *s.target.container_id;
+          },
           [&](const UpdateMetadata& s) { service_pair(s.current, s.target); },
           [&](const Restart& s) { service_pair(s.current, s.target); },
           [&](const Handover& s) { service_pair(s.current, s.target); },
-          [&](const RemoveImage& s) { out["image"] = to_json(s.image); },
+          [&](const RemoveImage& s) {
+            out["image"] = to_json(s.image);
+            out["engineCopy"] = s.engine_copy == EngineCopy::Keep ? "keep" : "delete";
+          },
           [&](const SaveImage& s) { out["image"] = to_json(s.image); },
           [&](const CreateNetwork& s) { out["target"] = to_json(s.target); },
           [&](const CreateVolume& s) { out["target"] = to_json(s.target); },

@@ -6,6 +6,11 @@
 #include <string_view>
 #include <tuple>
 
+#include <fmt/format.h>
+#include <range/v3/algorithm/none_of.hpp>
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/transform.hpp>
+
 #include "fast_hash.hpp"
 #include "flat_set.hpp"
 #include "service_rules.hpp"
@@ -25,13 +30,6 @@ bool newer(const Service* a, const Service* b) {
                     s->config().config_key, s->config().composition);
   };
   return key(a) < key(b);
-}
-
-std::string quoted(std::string_view text) {
-  std::string out = "'";
-  out += text;
-  out += "'";
-  return out;
 }
 
 // The steps of one app, appended to the batch as they are planned, with
@@ -113,7 +111,9 @@ class AppUpdatePlanner {
     for (auto& [name, slot] : slots_) std::sort(slot.containers.begin(), slot.containers.end(), newer);
     all_images_ready_ = true;
     for (const Service& service : target.services) {
-      slots_[service.service_name].target = &service;
+      Slot& slot = slots_[service.service_name];
+      slot.target = &service;
+      slot.image_id = images_.image_id(service);
       all_images_ready_ = all_images_ready_ && images_.on_engine(service);
     }
     for (const auto& [name, slot] : slots_) {
@@ -125,7 +125,7 @@ class AppUpdatePlanner {
       if (first != nullptr && slot.target != nullptr && is_running(*first) &&
           (slot.target->config().strategy == UpdateStrategy::KillThenDownload ||
            slot.target->config().strategy == UpdateStrategy::DeleteThenDownload) &&
-          (special_kill(*first) || !same_config(*first, *slot.target))) {
+          (special_kill(*first) || !same_config(*first, *slot.target, slot.image_id))) {
         kill_first_pending_ = true;
       }
     }
@@ -144,7 +144,8 @@ class AppUpdatePlanner {
  private:
   struct Slot {
     const Service* target = nullptr;
-    std::vector<const Service*> containers;  // live ones, newest first
+    std::optional<std::string_view> image_id;  // the target image's engine id, when known
+    std::vector<const Service*> containers;    // live ones, newest first
   };
 
   void add(Step step, bool needs_lock) { steps_.add(std::move(step), needs_lock); }
@@ -169,7 +170,7 @@ class AppUpdatePlanner {
     const Service& current = *slot.containers.front();
     const Service& target = *slot.target;
     if (in_transition(current) || special_kill(current)) return true;
-    if (!same_config(current, target) || !same_release(current, target)) return true;
+    if (!same_config(current, target, slot.image_id) || !same_release(current, target)) return true;
     if (target.running && !is_running(current)) {
       return never_started(current) || failed_on_userland_proxy(current);
     }
@@ -183,15 +184,14 @@ class AppUpdatePlanner {
     if (require_images && !all_images_ready_) return false;
     for (const std::string& dependency : target.config().depends_on) {
       auto slot = slots_.find(dependency);
-      if (slot != slots_.end() && slot->second.target != nullptr && changing_.contains(dependency)) {
-        return false;
-      }
+      if (slot == slots_.end()) continue;
+      if (slot->second.target != nullptr && changing_.contains(dependency)) return false;
     }
     for (const auto& [name, options] : target.config().networks) {
       if (components_.pending_networks.contains(name)) return false;
     }
-    return std::none_of(target.config().named_volumes.begin(), target.config().named_volumes.end(),
-                        [&](const std::string& v) { return components_.pending_volumes.contains(v); });
+    return ranges::none_of(target.config().named_volumes,
+                           [&](const std::string& v) { return components_.pending_volumes.contains(v); });
   }
 
   void plan_slot(const Slot& slot) {
@@ -202,7 +202,7 @@ class AppUpdatePlanner {
     for (std::size_t i = 1; i < slot.containers.size(); ++i) {
       const Service& extra = *slot.containers[i];
       if (in_transition(extra)) {
-        wait("waiting for an older container of " + quoted(extra.service_name) + " to stop");
+        wait(fmt::format("waiting for an older container of '{}' to stop", extra.service_name));
       } else {
         add(Kill{extra, "an older duplicate container of the service; the newest is kept"}, true);
       }
@@ -210,32 +210,37 @@ class AppUpdatePlanner {
     if (slot.containers.empty()) {
       plan_install(*slot.target);
     } else {
-      plan_update(*slot.containers.front(), *slot.target);
+      plan_update(*slot.containers.front(), slot);
     }
   }
 
   void plan_removed(const Service& current) {
     if (in_transition(current)) {
-      wait("waiting for " + quoted(current.service_name) + " to stop");
+      wait(fmt::format("waiting for '{}' to stop", current.service_name));
     } else if ((current.config().strategy == UpdateStrategy::DownloadThenKill ||
                 current.config().strategy == UpdateStrategy::HandOver) &&
                !all_images_ready_) {
-      wait("keeping removed service " + quoted(current.service_name) +
-           " until every image of the release is on the device");
+      wait(fmt::format("keeping removed service '{}' until every image of the release is on the device",
+                       current.service_name));
     } else {
       add(Kill{current, "the service is not in the target release"}, true);
     }
   }
 
+  // The target's image has no record: record it when the engine holds it
+  // (saveImage, no pull and nothing to wait for), else pull it.
   void fetch_or_wait(const Service& target, bool has_container) {
     if (images_.downloading(target)) {
-      wait("waiting for image " + quoted(target.image) + " to download");
+      wait(fmt::format("waiting for image '{}' to download", target.image));
+    } else if (images_.engine_image(target)) {
+      add(SaveImage{record_for(target, images_),
+                    fmt::format("the engine has image '{}' but the store has no record of it", target.image)},
+          false);
     } else if (has_container && kill_first_pending_) {
-      wait("waiting for kill-then-download services to stop before downloading " +
-           quoted(target.image));
+      wait(fmt::format("waiting for kill-then-download services to stop before downloading '{}'", target.image));
     } else {
       add(Fetch{image_of(target), target.service_name,
-                "image " + quoted(target.image) + " is not on the device"},
+                fmt::format("image '{}' is not on the device", target.image)},
           false);
     }
   }
@@ -246,23 +251,24 @@ class AppUpdatePlanner {
     } else if (ready_to_start(target, true)) {
       add(Start{target, "the service has no container"}, true);
     } else {
-      wait_to_start("waiting for the dependencies, networks, volumes or images of " +
-           quoted(target.service_name) + " before starting it");
+      wait_to_start(fmt::format("waiting for the dependencies, networks, volumes or images of '{}' before starting it",
+                                target.service_name));
     }
   }
 
-  void plan_update(const Service& current, const Service& target) {
+  void plan_update(const Service& current, const Slot& slot) {
+    const Service& target = *slot.target;
     if (in_transition(current)) {
-      wait("waiting for " + quoted(current.service_name) + " to finish stopping");
+      wait(fmt::format("waiting for '{}' to finish stopping", current.service_name));
       return;
     }
     const bool needs_download = images_.needs_download(target);
     if (needs_download && images_.downloading(target)) {
-      wait("waiting for image " + quoted(target.image) + " to download");
+      wait(fmt::format("waiting for image '{}' to download", target.image));
       return;
     }
     const bool special = special_kill(current);
-    if (!special && same_config(current, target)) {
+    if (!special && same_config(current, target, slot.image_id)) {
       plan_same_config(current, target);
       return;
     }
@@ -275,8 +281,8 @@ class AppUpdatePlanner {
                                     : "its configuration changed (download-then-kill)"},
               true);
         } else {
-          wait("keeping " + quoted(current.service_name) +
-               " running until every image of the release is on the device");
+          wait(fmt::format("keeping '{}' running until every image of the release is on the device",
+                           current.service_name));
         }
         break;
       case UpdateStrategy::KillThenDownload:
@@ -294,7 +300,7 @@ class AppUpdatePlanner {
         } else if (ready_to_start(target, true)) {
           add(Handover{current, target, "its configuration changed (hand-over)"}, false);
         } else {
-          wait_to_start("waiting for the dependencies of " + quoted(target.service_name) + " before hand-over");
+          wait_to_start(fmt::format("waiting for the dependencies of '{}' before hand-over", target.service_name));
         }
         break;
     }
@@ -303,7 +309,7 @@ class AppUpdatePlanner {
   void plan_same_config(const Service& current, const Service& target) {
     if (!same_release(current, target)) {
       if (target.config().strategy == UpdateStrategy::DownloadThenKill && !all_images_ready_) {
-        wait("waiting for every image of the release before renaming " + quoted(target.service_name));
+        wait(fmt::format("waiting for every image of the release before renaming '{}'", target.service_name));
       } else {
         add(UpdateMetadata{current, target, "same configuration in a new release"}, true);
       }
@@ -316,11 +322,14 @@ class AppUpdatePlanner {
               false);
         }
       } else if (ready_to_start(target, false)) {
-        add(Start{target, never_started(current) ? "the container was created but never started"
-                                                 : "the engine could not start it (userland proxy)"},
+        // The container is started as it is, not created again.
+        Service start = target;
+        start.container_id = current.container_id;
+        add(Start{std::move(start), never_started(current) ? "the container was created but never started"
+                                                           : "the engine could not start it (userland proxy)"},
             false);
       } else {
-        wait_to_start("waiting for the dependencies of " + quoted(target.service_name) + " before starting it");
+        wait_to_start(fmt::format("waiting for the dependencies of '{}' before starting it", target.service_name));
       }
     } else if (!target.running && is_running(current)) {
       add(Stop{current, "the target says the service must not run"}, true);
@@ -376,8 +385,8 @@ void plan_app_update(const App& current, const App& target, const Context& conte
 }
 
 void plan_app_removal(const App& current, const Context& context, std::vector<Step>& out) {
-  std::vector<const Service*> containers;
-  for (const Service& service : current.services) containers.push_back(&service);
+  std::vector<const Service*> containers =
+      current.services | ranges::views::transform([](const Service& s) { return &s; }) | ranges::to<std::vector>();
   std::sort(containers.begin(), containers.end(), newer);
 
   AppSteps steps(out);
@@ -385,7 +394,7 @@ void plan_app_removal(const App& current, const Context& context, std::vector<St
     if (service->status == ServiceStatus::Dead) {
       steps.add(Remove{*service, "the container is dead"}, false);
     } else if (in_transition(*service)) {
-      steps.add(Noop{"waiting for " + quoted(service->service_name) + " to stop"}, false);
+      steps.add(Noop{fmt::format("waiting for '{}' to stop", service->service_name)}, false);
     } else {
       steps.add(Kill{*service, "the app is not in the target"}, true);
     }

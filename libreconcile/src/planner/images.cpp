@@ -4,8 +4,16 @@
 #include <set>
 #include <utility>
 
+#include <fmt/format.h>
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/join.hpp>
+#include <range/v3/view/transform.hpp>
+
 namespace reconcile::detail {
 namespace {
+
+namespace views = ranges::views;
 
 ImageIndex::RecordKey key_of(const Image& image) {
   return {image.name,     image.app_uuid,   image.service_name, image.commit,
@@ -16,6 +24,16 @@ ImageIndex::RecordKey key_of(const Service& service) {
   return {service.image,  service.app_uuid,   service.service_name, service.commit,
           service.app_id, service.service_id, service.image_id,     service.release_id};
 }
+
+// A reference with neither tag nor digest means its :latest tag. A colon
+// before the last slash belongs to a registry's port, not to a tag.
+bool has_tag_or_digest(std::string_view name) {
+  if (name.find('@') != std::string_view::npos) return true;
+  const auto slash = name.rfind('/');
+  return name.find(':', slash == std::string_view::npos ? 0 : slash + 1) != std::string_view::npos;
+}
+
+using Reference = std::pair<std::string_view, std::string_view>;  // reference, engine image id
 
 }  // namespace
 
@@ -39,6 +57,18 @@ ImageIndex::ImageIndex(const Context& context)
     records_.insert(key_of(image));
   }
   for (const std::string& name : context.downloading) downloading_.insert(name);
+  if (context.engine_images.empty()) return;
+  engine_ids_ = context.engine_images |
+                views::transform([](const EngineImage& image) { return std::string_view(image.id); }) |
+                ranges::to<std::vector>();
+  std::sort(engine_ids_.begin(), engine_ids_.end());
+  engine_references_ = context.engine_images | views::transform([](const EngineImage& image) {
+                         return image.references | views::transform([&image](const std::string& reference) {
+                                  return Reference{reference, image.id};
+                                });
+                       }) |
+                       views::join | ranges::to<std::vector>();
+  std::sort(engine_references_.begin(), engine_references_.end());
 }
 
 bool ImageIndex::on_engine(const Service& target) const {
@@ -51,18 +81,53 @@ bool ImageIndex::downloading(const Service& target) const {
 
 bool ImageIndex::recorded(const Service& service) const { return records_.contains(key_of(service)); }
 
+std::optional<std::string_view> ImageIndex::engine_image(const Service& target) const {
+  if (engine_ids_.empty()) return std::nullopt;
+  if (target.docker_image_id) {
+    if (std::binary_search(engine_ids_.begin(), engine_ids_.end(), std::string_view(*target.docker_image_id))) {
+      return std::string_view(*target.docker_image_id);
+    }
+    return std::nullopt;
+  }
+  const auto find = [this](std::string_view reference) -> std::optional<std::string_view> {
+    const auto it = std::lower_bound(engine_references_.begin(), engine_references_.end(), reference,
+                                     [](const Reference& item, std::string_view key) { return item.first < key; });
+    if (it == engine_references_.end() || it->first != reference) return std::nullopt;
+    return it->second;
+  };
+  if (auto id = find(target.image)) return id;
+  if (has_tag_or_digest(target.image)) return std::nullopt;
+  return find(fmt::format("{}:latest", target.image));
+}
+
+std::optional<std::string_view> ImageIndex::image_id(const Service& target) const {
+  if (target.docker_image_id) return std::string_view(*target.docker_image_id);
+  return engine_image(target);
+}
+
+Image record_for(const Service& target, const ImageIndex& images) {
+  Image image = image_of(target);
+  if (!image.docker_image_id) {
+    if (const auto id = images.engine_image(target)) image.docker_image_id = std::string(*id);
+  }
+  return image;
+}
+
 std::vector<Step> image_steps(const State& current, const State& target, const Context& context,
                               const ImageIndex& images) {
   std::vector<Step> steps;
 
-  // saveImage: only for apps the planner may move (not rejected ones).
-  std::set<Image> to_save;
-  for (const App& app : target.apps) {
-    if (app.is_rejected) continue;
-    for (const Service& service : app.services) {
-      if (images.on_engine(service) && !images.recorded(service)) to_save.insert(image_of(service));
-    }
-  }
+  // saveImage: only for apps the planner may move (not rejected ones), for
+  // images that are available without a record of exactly this service, or
+  // that the engine holds without any record at all.
+  const auto services_of = [](const App& app) -> const std::vector<Service>& { return app.services; };
+  const std::set<Image> to_save =
+      target.apps | views::filter([](const App& app) { return !app.is_rejected; }) |
+      views::transform(services_of) | views::join | views::filter([&images](const Service& service) {
+        return !images.recorded(service) && (images.on_engine(service) || images.engine_image(service));
+      }) |
+      views::transform([&images](const Service& service) { return record_for(service, images); }) |
+      ranges::to<std::set>();
   for (const Image& image : to_save) {
     steps.emplace_back(SaveImage{image, "the engine has the image but the store has no record of it"});
   }
@@ -94,15 +159,30 @@ std::vector<Step> image_steps(const State& current, const State& target, const C
       }
     }
   }
-  std::set<Image> to_remove;
-  for (const Image& image : context.available_images) {
-    if (in_use_names.contains(image.name)) continue;
-    if (image.docker_image_id && in_use_ids.contains(*image.docker_image_id)) continue;
-    if (delta_sources.contains({image.app_id, image.service_name})) continue;
-    to_remove.insert(image);
+  const auto unused = [&](const Image& image) {
+    return !in_use_names.contains(image.name) &&
+           !(image.docker_image_id && in_use_ids.contains(*image.docker_image_id)) &&
+           !delta_sources.contains({image.app_id, image.service_name});
+  };
+  const std::set<Image> to_remove = context.available_images | views::filter(unused) | ranges::to<std::set>();
+  if (to_remove.empty()) return steps;
+
+  // The engine's copy stays when a record that stays (another release's)
+  // names the same image, by name or by engine id.
+  FlatSet<std::string_view, FastHash> kept_names(context.available_images.size());
+  FlatSet<std::string_view, FastHash> kept_ids(context.available_images.size());
+  for (const Image& image :
+       context.available_images | views::filter([&](const Image& image) { return !to_remove.contains(image); })) {
+    kept_names.insert(image.name);
+    if (image.docker_image_id) kept_ids.insert(*image.docker_image_id);
   }
   for (const Image& image : to_remove) {
-    steps.emplace_back(RemoveImage{image, "no container or target service uses the image"});
+    const bool shared =
+        kept_names.contains(image.name) || (image.docker_image_id && kept_ids.contains(*image.docker_image_id));
+    steps.emplace_back(shared ? RemoveImage{image, EngineCopy::Keep,
+                                            "no container or target service uses the record; another record "
+                                            "keeps the engine's image"}
+                              : RemoveImage{image, EngineCopy::Delete, "no container or target service uses the image"});
   }
   return steps;
 }

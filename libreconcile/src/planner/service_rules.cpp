@@ -34,10 +34,9 @@ bool same_networks(const Service& current, const Service& target) {
   return true;
 }
 
-bool same_image(const Service& current, const Service& target) {
+bool same_image(const Service& current, const Service& target, std::optional<std::string_view> target_image_id) {
   if (current.image == target.image) return true;
-  return current.docker_image_id && target.docker_image_id &&
-         *current.docker_image_id == *target.docker_image_id;
+  return current.docker_image_id && target_image_id && *current.docker_image_id == *target_image_id;
 }
 
 }  // namespace
@@ -72,8 +71,9 @@ bool failed_on_userland_proxy(const Service& current) {
          current.exit_error.find("cannot assign requested address") != std::string::npos;
 }
 
-bool same_config(const Service& current, const Service& target) {
-  return current.config().config_key == target.config().config_key && same_image(current, target) &&
+bool same_config(const Service& current, const Service& target, std::optional<std::string_view> target_image_id) {
+  return current.config().config_key == target.config().config_key &&
+         same_image(current, target, target_image_id) &&
          same_networks(current, target);
 }
 

@@ -1,6 +1,9 @@
 // Small facts about one service or one pair of (current, target) services.
 #pragma once
 
+#include <optional>
+#include <string_view>
+
 #include "reconcile/model.hpp"
 
 namespace reconcile::detail {
@@ -21,7 +24,11 @@ namespace reconcile::detail {
 [[nodiscard]] bool failed_on_userland_proxy(const Service& current);
 
 // Same configuration: no recreate is needed (the release may still differ).
-[[nodiscard]] bool same_config(const Service& current, const Service& target);
+// Images are the same by name, or by engine id: the container's against
+// `target_image_id`, the target's engine id when known (its docker_image_id,
+// or the id of the engine image its name refers to).
+[[nodiscard]] bool same_config(const Service& current, const Service& target,
+                               std::optional<std::string_view> target_image_id);
 
 // Same release: container name <service>_<imageId>_<releaseId>_<commit>.
 [[nodiscard]] bool same_release(const Service& current, const Service& target);
