@@ -327,3 +327,22 @@ TEST_CASE("a running container that already matches its target is not fetched ag
   for (const auto& saved : steps_of<reconcile::SaveImage>(r)) r.context.available_images.push_back(saved.image);
   CHECK_THAT(test::plan(r), Equals(std::vector<std::string>{"releaseLock app 1"}));
 }
+
+TEST_CASE("a dependency whose container was created but never started holds back its dependant") {
+  // db is not to run: its container is created and stays so; web (killed
+  // earlier) depends on it and must not start before db has run.
+  auto r = device();
+  r.context.locks_held.insert(1);
+  r.context.available_images = {reconcile::image_of(target_service(r, "web")),
+                                reconcile::image_of(target_service(r, "db"))};
+  r.current.apps[0].services.erase(r.current.apps[0].services.begin());
+  auto& db = r.current.apps[0].services[0];
+  db.status = reconcile::ServiceStatus::Installed;
+  db.running = false;
+  target_service(r, "db").running = false;
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"noop"}));
+
+  // Once db has run (it exited since), web starts.
+  db.status = reconcile::ServiceStatus::Exited;
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"start"}));
+}

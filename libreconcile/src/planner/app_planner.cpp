@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include <fmt/format.h>
+#include <range/v3/algorithm/any_of.hpp>
 #include <range/v3/algorithm/none_of.hpp>
 #include <range/v3/range/conversion.hpp>
 #include <range/v3/view/transform.hpp>
@@ -177,15 +178,18 @@ class AppUpdatePlanner {
     return !target.running && is_running(current);
   }
 
-  // A service may start once its dependencies have settled, the networks and
-  // volumes it uses exist, and (for a new container) every image of the
-  // release is on the device.
+  // A service may start once its dependencies have settled and have run (a
+  // dependency's container that was created but never started does not
+  // count as started, whatever its target says), the networks and volumes it
+  // uses exist, and (for a new container) every image of the release is on
+  // the device.
   bool ready_to_start(const Service& target, bool require_images) const {
     if (require_images && !all_images_ready_) return false;
     for (const std::string& dependency : target.config().depends_on) {
       auto slot = slots_.find(dependency);
       if (slot == slots_.end()) continue;
       if (slot->second.target != nullptr && changing_.contains(dependency)) return false;
+      if (ranges::any_of(slot->second.containers, [](const Service* c) { return never_started(*c); })) return false;
     }
     for (const auto& [name, options] : target.config().networks) {
       if (components_.pending_networks.contains(name)) return false;
