@@ -6,6 +6,7 @@
 #include <string_view>
 #include <tuple>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <range/v3/algorithm/any_of.hpp>
 #include <range/v3/algorithm/none_of.hpp>
@@ -206,7 +207,7 @@ class AppUpdatePlanner {
     for (std::size_t i = 1; i < slot.containers.size(); ++i) {
       const Service& extra = *slot.containers[i];
       if (in_transition(extra)) {
-        wait(fmt::format("waiting for an older container of '{}' to stop", extra.service_name));
+        wait(fmt::format(FMT_COMPILE("waiting for an older container of '{}' to stop"), extra.service_name));
       } else {
         add(Kill{extra, "an older duplicate container of the service; the newest is kept"}, true);
       }
@@ -220,11 +221,11 @@ class AppUpdatePlanner {
 
   void plan_removed(const Service& current) {
     if (in_transition(current)) {
-      wait(fmt::format("waiting for '{}' to stop", current.service_name));
+      wait(fmt::format(FMT_COMPILE("waiting for '{}' to stop"), current.service_name));
     } else if ((current.config().strategy == UpdateStrategy::DownloadThenKill ||
                 current.config().strategy == UpdateStrategy::HandOver) &&
                !all_images_ready_) {
-      wait(fmt::format("keeping removed service '{}' until every image of the release is on the device",
+      wait(fmt::format(FMT_COMPILE("keeping removed service '{}' until every image of the release is on the device"),
                        current.service_name));
     } else {
       add(Kill{current, "the service is not in the target release"}, true);
@@ -235,16 +236,18 @@ class AppUpdatePlanner {
   // (saveImage, no pull and nothing to wait for), else pull it.
   void fetch_or_wait(const Service& target, bool has_container) {
     if (images_.downloading(target)) {
-      wait(fmt::format("waiting for image '{}' to download", target.image));
+      wait(fmt::format(FMT_COMPILE("waiting for image '{}' to download"), target.image));
     } else if (images_.engine_image(target)) {
       add(SaveImage{record_for(target, images_),
-                    fmt::format("the engine has image '{}' but the store has no record of it", target.image)},
+                    fmt::format(FMT_COMPILE("the engine has image '{}' but the store has no record of it"),
+                                target.image)},
           false);
     } else if (has_container && kill_first_pending_) {
-      wait(fmt::format("waiting for kill-then-download services to stop before downloading '{}'", target.image));
+      wait(fmt::format(FMT_COMPILE("waiting for kill-then-download services to stop before downloading '{}'"),
+                       target.image));
     } else {
       add(Fetch{image_of(target), target.service_name,
-                fmt::format("image '{}' is not on the device", target.image)},
+                fmt::format(FMT_COMPILE("image '{}' is not on the device"), target.image)},
           false);
     }
   }
@@ -255,20 +258,21 @@ class AppUpdatePlanner {
     } else if (ready_to_start(target, true)) {
       add(Start{target, "the service has no container"}, true);
     } else {
-      wait_to_start(fmt::format("waiting for the dependencies, networks, volumes or images of '{}' before starting it",
-                                target.service_name));
+      wait_to_start(fmt::format(
+          FMT_COMPILE("waiting for the dependencies, networks, volumes or images of '{}' before starting it"),
+          target.service_name));
     }
   }
 
   void plan_update(const Service& current, const Slot& slot) {
     const Service& target = *slot.target;
     if (in_transition(current)) {
-      wait(fmt::format("waiting for '{}' to finish stopping", current.service_name));
+      wait(fmt::format(FMT_COMPILE("waiting for '{}' to finish stopping"), current.service_name));
       return;
     }
     const bool needs_download = images_.needs_download(target);
     if (needs_download && images_.downloading(target)) {
-      wait(fmt::format("waiting for image '{}' to download", target.image));
+      wait(fmt::format(FMT_COMPILE("waiting for image '{}' to download"), target.image));
       return;
     }
     const bool special = special_kill(current);
@@ -285,7 +289,7 @@ class AppUpdatePlanner {
                                     : "its configuration changed (download-then-kill)"},
               true);
         } else {
-          wait(fmt::format("keeping '{}' running until every image of the release is on the device",
+          wait(fmt::format(FMT_COMPILE("keeping '{}' running until every image of the release is on the device"),
                            current.service_name));
         }
         break;
@@ -304,7 +308,8 @@ class AppUpdatePlanner {
         } else if (ready_to_start(target, true)) {
           add(Handover{current, target, "its configuration changed (hand-over)"}, false);
         } else {
-          wait_to_start(fmt::format("waiting for the dependencies of '{}' before hand-over", target.service_name));
+          wait_to_start(
+              fmt::format(FMT_COMPILE("waiting for the dependencies of '{}' before hand-over"), target.service_name));
         }
         break;
     }
@@ -313,7 +318,8 @@ class AppUpdatePlanner {
   void plan_same_config(const Service& current, const Service& target) {
     if (!same_release(current, target)) {
       if (target.config().strategy == UpdateStrategy::DownloadThenKill && !all_images_ready_) {
-        wait(fmt::format("waiting for every image of the release before renaming '{}'", target.service_name));
+        wait(fmt::format(FMT_COMPILE("waiting for every image of the release before renaming '{}'"),
+                         target.service_name));
       } else {
         add(UpdateMetadata{current, target, "same configuration in a new release"}, true);
       }
@@ -333,7 +339,8 @@ class AppUpdatePlanner {
                                                            : "the engine could not start it (userland proxy)"},
             false);
       } else {
-        wait_to_start(fmt::format("waiting for the dependencies of '{}' before starting it", target.service_name));
+        wait_to_start(
+            fmt::format(FMT_COMPILE("waiting for the dependencies of '{}' before starting it"), target.service_name));
       }
     } else if (!target.running && is_running(current)) {
       add(Stop{current, "the target says the service must not run"}, true);
@@ -398,7 +405,7 @@ void plan_app_removal(const App& current, const Context& context, std::vector<St
     if (service->status == ServiceStatus::Dead) {
       steps.add(Remove{*service, "the container is dead"}, false);
     } else if (in_transition(*service)) {
-      steps.add(Noop{fmt::format("waiting for '{}' to stop", service->service_name)}, false);
+      steps.add(Noop{fmt::format(FMT_COMPILE("waiting for '{}' to stop"), service->service_name)}, false);
     } else {
       steps.add(Kill{*service, "the app is not in the target"}, true);
     }

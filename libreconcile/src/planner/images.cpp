@@ -120,14 +120,14 @@ std::vector<Step> image_steps(const State& current, const State& target, const C
   // saveImage: only for apps the planner may move (not rejected ones), for
   // images that are available without a record of exactly this service, or
   // that the engine holds without any record at all.
-  const auto services_of = [](const App& app) -> const std::vector<Service>& { return app.services; };
-  const std::set<Image> to_save =
-      target.apps | views::filter([](const App& app) { return !app.is_rejected; }) |
-      views::transform(services_of) | views::join | views::filter([&images](const Service& service) {
-        return !images.recorded(service) && (images.on_engine(service) || images.engine_image(service));
-      }) |
-      views::transform([&images](const Service& service) { return record_for(service, images); }) |
-      ranges::to<std::set>();
+  std::set<Image> to_save;
+  for (const App& app : target.apps | views::filter([](const App& a) { return !a.is_rejected; })) {
+    for (const Service& service : app.services) {
+      if ((images.on_engine(service) || images.engine_image(service)) && !images.recorded(service)) {
+        to_save.insert(record_for(service, images));
+      }
+    }
+  }
   for (const Image& image : to_save) {
     steps.emplace_back(SaveImage{image, "the engine has the image but the store has no record of it"});
   }
@@ -179,10 +179,13 @@ std::vector<Step> image_steps(const State& current, const State& target, const C
   for (const Image& image : to_remove) {
     const bool shared =
         kept_names.contains(image.name) || (image.docker_image_id && kept_ids.contains(*image.docker_image_id));
-    steps.emplace_back(shared ? RemoveImage{image, EngineCopy::Keep,
-                                            "no container or target service uses the record; another record "
-                                            "keeps the engine's image"}
-                              : RemoveImage{image, EngineCopy::Delete, "no container or target service uses the image"});
+    if (shared) {
+      steps.emplace_back(RemoveImage{image, EngineCopy::Keep,
+                                     "no container or target service uses the record; another record keeps the "
+                                     "engine's image"});
+    } else {
+      steps.emplace_back(RemoveImage{image, EngineCopy::Delete, "no container or target service uses the image"});
+    }
   }
   return steps;
 }
