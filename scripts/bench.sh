@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks: the planner (planner-bench) and the daemon (bench/daemon_bench.py:
-# binary size, converge time next to docker-compose, idle RSS).
+# binary size, converge time next to docker-compose, idle RSS) and cloud mode
+# (bench/cloud_bench.py: bytes per unchanged poll, instant-update latency,
+# idle disk writes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -16,3 +18,5 @@ state=$PWD/build-release/testenv
 bash scripts/testenv/up.sh "$state" >/dev/null
 trap 'bash scripts/testenv/down.sh "$state" >/dev/null' EXIT
 python3 bench/daemon_bench.py build-release/bin/supervisor "$state"
+echo "== cloud"
+python3 bench/cloud_bench.py build-release/bin/supervisor "$state"

@@ -3,6 +3,8 @@
 // a machine with a Docker engine. See docs/configuration.md.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -17,7 +19,16 @@ struct Config {
   std::string listen_address = "127.0.0.1";
   std::uint16_t listen_port = 48484;
   std::string api_key;              // "" : generated at first start, kept in the store
-  std::string api_endpoint;         // "" : unmanaged (no cloud)
+  std::string api_endpoint;         // "" : unmanaged (no cloud); config.json's apiEndpoint wins
+  // balena's own config.json (cloud-protocol §1). Absent file, or no
+  // apiEndpoint in it: an unmanaged device driven through the local API.
+  // With apiEndpoint the device is managed: its uuid, keys, endpoints and
+  // device type come from that file, which the daemon rewrites atomically
+  // (provisioning, generated identity, persistentLogging).
+  std::string config_json_path = "/mnt/boot/config.json";
+  // A preloaded target (v3 form, as balena's apps.json), applied once when
+  // the store has no target yet.
+  std::string apps_json_path = "/mnt/data/apps.json";
   bool local_mode = true;           // default: true when unmanaged
   std::string device_name = "local";
   std::string device_type = "generic-amd64";
@@ -29,6 +40,9 @@ struct Config {
 
   [[nodiscard]] std::string database_path() const { return data_dir + "/database.sqlite"; }
   [[nodiscard]] std::string lock_dir() const { return data_dir + "/locks"; }
+  // The last state report the cloud accepted, kept so that a restart sends
+  // only what changed (cloud-protocol §5.4).
+  [[nodiscard]] std::string report_cache_path() const { return fmt::format("{}/last-report.json", data_dir); }
 };
 
 struct ConfigResult {

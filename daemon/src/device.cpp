@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "create_body.hpp"
+#include "engine/cloud/registry_auth.hpp"
+#include "engine/cloud/supervisor_config.hpp"
 #include "systemd_notify.hpp"
 
 namespace supervisor {
@@ -26,6 +30,39 @@ engine::RuntimeSettings runtime_settings(const Config& config) {
   settings.keep_images = config.local_mode;
   settings.keep_volumes = config.local_mode;
   return settings;
+}
+
+// §9.1: a managed device pulls with its own credentials, username
+// d_<uuid> and the current key. The executor takes one set for every pull
+// (no per-image server address), so registries that need none receive them
+// too and ignore them.
+engine::ExecutorSettings executor_settings(const Config& config,
+                                           const std::optional<engine::cloud::ConfigJson>& config_json) {
+  engine::ExecutorSettings settings{runtime_settings(config).reboot_breadcrumb, std::nullopt};
+  if (config_json && config_json->managed() && config_json->uuid) {
+    if (auto key = engine::cloud::current_key(*config_json)) {
+      engine::docker::RegistryAuth auth;
+      auth.username = fmt::format("d_{}", *config_json->uuid);
+      auth.password = *key;
+      settings.registry_auth = auth;
+    }
+  }
+  return settings;
+}
+
+// balena's config.json, when there is one. A file that does not read is
+// logged and the device runs unmanaged on its stored target: better than
+// not running at all.
+std::optional<engine::cloud::ConfigJson> read_balena_config(const Config& config, Logger& log) {
+  std::error_code error;
+  if (config.config_json_path.empty() || !fs::exists(config.config_json_path, error)) return std::nullopt;
+  auto read = engine::cloud::read_config_json(config.config_json_path);
+  if (!read) {
+    log.error("config.json", "cannot read config.json; running unmanaged on the stored target",
+              {{"path", config.config_json_path}, {"error", read.error().describe()}});
+    return std::nullopt;
+  }
+  return std::move(read).value();
 }
 
 }  // namespace
@@ -55,22 +92,37 @@ std::unique_ptr<Device> Device::open(const Config& config, Logger& log, std::str
   }
   engine::docker::ClientOptions client_options;
   client_options.endpoint = endpoint.value();
-  return std::unique_ptr<Device>(
-      new Device(config, log, std::move(opened.value().store), engine::docker::Client(client_options)));
+  auto config_json = read_balena_config(config, log);
+  Config effective = config;
+  if (config_json && config_json->managed()) {
+    // Managed: the cloud drives the device. Local mode is off unless the
+    // target's SUPERVISOR_LOCAL_MODE turns it on (CloudSync).
+    effective.api_endpoint = *config_json->api_endpoint;
+    effective.local_mode = false;
+    effective.poll_interval = config_json->poll_interval();
+    if (config_json->device_type) effective.device_type = *config_json->device_type;
+    log.info("start", "managed by the cloud", {{"api_endpoint", effective.api_endpoint},
+                                               {"config_json", config.config_json_path}});
+  }
+  return std::unique_ptr<Device>(new Device(effective, log, std::move(opened.value().store),
+                                            engine::docker::Client(client_options), std::move(config_json)));
 }
 
-Device::Device(const Config& config, Logger& log, engine::store::Store store, engine::docker::Client docker)
+Device::Device(const Config& config, Logger& log, engine::store::Store store, engine::docker::Client docker,
+               std::optional<engine::cloud::ConfigJson> config_json)
     : config_(config),
       log_(log),
       store_(std::move(store)),
+      config_json_(std::move(config_json)),
       // The identity first: every container created below carries it.
-      identity_(load_identity(store_, config_, log_)),
+      identity_(config_json_ ? load_identity(store_, config_, log_, *config_json_, config_.config_json_path)
+                             : load_identity(store_, config_, log_)),
       docker_(std::move(docker)),
       locks_(config_.lock_dir()),
       records_(store_),
       reader_(docker_, records_, locks_, downloads_, runtime_settings(config_)),
       executor_(docker_, records_, locks_, downloads_, make_create_body(config_, identity_),
-                engine::ExecutorSettings{runtime_settings(config_).reboot_breadcrumb, std::nullopt}),
+                executor_settings(config_, config_json_)),
       loop_(reader_, executor_, log_, apply_options(config_)),
       api_(config_, identity_, log_, store_, reader_, loop_),
       server_(api_, api::ServerOptions{config_.listen_address, config_.listen_port,
@@ -86,7 +138,50 @@ Device::Device(const Config& config, Logger& log, engine::store::Store store, en
 
 Device::~Device() { stop(); }
 
+void Device::preload() {
+  if (api_.stored_target() || config_.apps_json_path.empty()) return;
+  std::ifstream in(config_.apps_json_path);
+  if (!in) return;  // no preload: wait for the cloud or the local API
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto preload = engine::cloud::parse_preload(text, identity_.uuid);
+  if (!preload) {
+    log_.error("preload", "apps.json is not a usable target; ignoring it",
+               {{"path", config_.apps_json_path}, {"error", preload.error().message}});
+    return;
+  }
+  engine::store::Target target;
+  target.device_name = preload->target.name;
+  target.device_config = engine::cloud::config_without_prefixes(preload->target.config);
+  target.state = std::move(preload->target.target);
+  if (auto stored = store_.set_target(target); !stored) {
+    log_.error("preload", "cannot store the preloaded target", {{"error", stored.error().describe()}});
+    return;
+  }
+  api_.load_target(target);
+  if (const auto values = engine::cloud::supervisor_config_values(preload->target.config); !values.empty()) {
+    if (auto saved = store_.set_config(values); !saved) {
+      log_.error("preload", "cannot store the config variables", {{"error", saved.error().describe()}});
+    }
+  }
+  log_.info("preload", "the preloaded target is the device's target", {{"path", config_.apps_json_path}});
+  if (preload->pin) {
+    // §3.3: pinned once the device is provisioned (CloudSync).
+    if (auto saved = store_.set_config("pinDevice", engine::cloud::pin_request_text(*preload->pin)); !saved) {
+      log_.error("preload", "cannot record the pin request", {{"error", saved.error().describe()}});
+    }
+  }
+}
+
 bool Device::start(std::string& error) {
+  preload();
+  const bool managed = config_json_ && config_json_->managed();
+  if (managed) {
+    cloud_ = std::make_unique<CloudSync>(config_, *config_json_, identity_, log_, store_, reader_, loop_, api_);
+    // Stored SUPERVISOR_* values (local mode, poll interval) hold before the
+    // API serves and before the cloud answers.
+    cloud_->load_stored_settings();
+    api_.set_update_handler([this](engine::Force force, bool cancel) { cloud_->request_update(force, cancel); });
+  }
   if (!server_.start(error)) return false;
   loop_thread_ = std::thread([this] { loop_.run(); });
   watch_.start();
@@ -94,12 +189,17 @@ bool Device::start(std::string& error) {
     log_.info("target", "applying the stored target", {{"apps", fmt::to_string(target->apps.size())}});
     loop_.set_target(std::move(*target));
   } else {
-    log_.info("target", "no target yet: waiting for one (POST /v2/local/target-state)");
+    log_.info("target", managed ? "no target yet: waiting for the cloud's"
+                                : "no target yet: waiting for one (POST /v2/local/target-state)");
   }
+  // After the stored target is given to the loop: the cloud is never
+  // needed to run what the device already has.
+  if (cloud_) cloud_->start();
   return true;
 }
 
 void Device::stop() {
+  if (cloud_) cloud_->stop();
   loop_.stop();
   server_.stop();
   if (loop_thread_.joinable()) loop_thread_.join();

@@ -9,7 +9,9 @@
 
 #include "api/server.hpp"
 #include "apply_loop.hpp"
+#include "cloud_sync.hpp"
 #include "config.hpp"
+#include "engine/cloud/config_json.hpp"
 #include "engine/docker/client.hpp"
 #include "engine/locks/update_locks.hpp"
 #include "engine/runtime/docker_executor.hpp"
@@ -40,11 +42,17 @@ class Device {
   [[nodiscard]] const DeviceIdentity& identity() const { return identity_; }
 
  private:
-  Device(const Config& config, Logger& log, engine::store::Store store, engine::docker::Client docker);
+  Device(const Config& config, Logger& log, engine::store::Store store, engine::docker::Client docker,
+         std::optional<engine::cloud::ConfigJson> config_json);
+  // apps.json, when the store has no target yet (behaviour §5.3).
+  void preload();
 
   Config config_;
   Logger& log_;
   engine::store::Store store_;
+  // balena's config.json as read at start; set when the file exists. Handed
+  // to CloudSync (the only writer from then on) on a managed device.
+  std::optional<engine::cloud::ConfigJson> config_json_;
   DeviceIdentity identity_;
   engine::docker::Client docker_;
   engine::UpdateLocks locks_;
@@ -57,6 +65,7 @@ class Device {
   api::Server server_;
   EngineWatch watch_;
   std::thread loop_thread_;
+  std::unique_ptr<CloudSync> cloud_;  // managed devices only; stopped first
 };
 
 }  // namespace supervisor

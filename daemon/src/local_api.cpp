@@ -52,7 +52,8 @@ LocalApi::LocalApi(const Config& config, const DeviceIdentity& identity, Logger&
       store_(store),
       reader_(reader),
       loop_(loop),
-      os_version_(read_os_version()) {}
+      os_version_(read_os_version()),
+      local_mode_(config.local_mode) {}
 
 void LocalApi::load_target(std::optional<engine::store::Target> stored) {
   const std::lock_guard<std::mutex> lock(target_mutex_);
@@ -70,7 +71,7 @@ api::DeviceInfo LocalApi::info() {
   info.arch = config_.arch;
   info.supervisor_version = kSupervisorVersion;
   info.api_port = config_.listen_port;
-  info.local_mode = config_.local_mode;
+  info.local_mode = local_mode_;
   info.os_version = os_version_;
   return info;
 }
@@ -104,6 +105,10 @@ engine::Status LocalApi::set_target(const reconcile::LocalTargetState& local) {
   }
   target.device_config = local.config;
   target.state = local.target;
+  return store_and_apply(std::move(target), local.force ? engine::Force::Yes : engine::Force::No);
+}
+
+engine::Status LocalApi::store_and_apply(engine::store::Target target, engine::Force force) {
   // Stored first (one transaction), so a reboot runs it even offline.
   if (auto stored = store_.set_target(target); !stored) {
     log_.error("target", "cannot store the new target; keeping the current one",
@@ -116,8 +121,31 @@ engine::Status LocalApi::set_target(const reconcile::LocalTargetState& local) {
     target_ = target;
   }
   log_.info("target", "new target", {{"apps", fmt::to_string(target.state.apps.size())}});
-  loop_.set_target(std::move(target.state), local.force ? engine::Force::Yes : engine::Force::No);
+  loop_.set_target(std::move(target.state), force);
   return engine::Status::success();
+}
+
+std::optional<engine::store::Target> LocalApi::stored_target() {
+  const std::lock_guard<std::mutex> lock(target_mutex_);
+  return target_;
+}
+
+engine::Status LocalApi::apply_target(engine::store::Target target, engine::Force force) {
+  {
+    const std::lock_guard<std::mutex> lock(target_mutex_);
+    // The cloud answers 200 again after a restart (the ETag lives in memory
+    // only): the same target must cost no write and no re-run.
+    if (target_ && *target_ == target) {
+      if (force == engine::Force::Yes) loop_.trigger("the same target, forced", force);
+      return engine::Status::success();
+    }
+  }
+  return store_and_apply(std::move(target), force);
+}
+
+void LocalApi::set_update_handler(std::function<void(engine::Force, bool)> handler) {
+  const std::lock_guard<std::mutex> lock(handler_mutex_);
+  update_handler_ = std::move(handler);
 }
 
 engine::Status LocalApi::current(engine::Snapshot& out) { return reader_.read(out); }
@@ -125,6 +153,10 @@ engine::Status LocalApi::current(engine::Snapshot& out) { return reader_.read(ou
 ApplyStatus LocalApi::apply_status() { return loop_.status(); }
 
 void LocalApi::trigger_update(engine::Force force, bool cancel) {
+  {
+    const std::lock_guard<std::mutex> lock(handler_mutex_);
+    if (update_handler_) return update_handler_(force, cancel);
+  }
   // No cloud to ask: an update request re-plans against the stored target;
   // cancel abandons the run in progress and starts it again.
   if (cancel) {

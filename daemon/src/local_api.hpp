@@ -3,6 +3,8 @@
 // reconcile/intermediate.hpp) that go through the planner like any update.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -21,6 +23,18 @@ class LocalApi : public api::DeviceApi {
 
   // The stored target, or none; given by the wiring after the store opened.
   void load_target(std::optional<engine::store::Target> stored);
+  [[nodiscard]] std::optional<engine::store::Target> stored_target();
+  // A target from the cloud or a preload, validated already: stored (one
+  // transaction), then applied. A target equal to the stored one changes
+  // nothing (no write, no new run).
+  [[nodiscard]] engine::Status apply_target(engine::store::Target target, engine::Force force);
+
+  // The SUPERVISOR_LOCAL_MODE of a managed device's target; takes effect at
+  // once (the API's key check, POST /v2/local/target-state).
+  void set_local_mode(bool local_mode) { local_mode_ = local_mode; }
+  // On a managed device POST /v1/update asks the cloud for the target
+  // (CloudSync); unset, it re-plans against the stored target.
+  void set_update_handler(std::function<void(engine::Force, bool)> handler);
 
   api::DeviceInfo info() override;
   bool key_is_valid(const std::string& key) override;
@@ -36,6 +50,8 @@ class LocalApi : public api::DeviceApi {
   Logger& log() override { return log_; }
 
  private:
+  engine::Status store_and_apply(engine::store::Target target, engine::Force force);
+
   const Config& config_;
   const DeviceIdentity& identity_;
   Logger& log_;
@@ -45,6 +61,9 @@ class LocalApi : public api::DeviceApi {
   std::string os_version_;
   std::mutex target_mutex_;
   std::optional<engine::store::Target> target_;
+  std::atomic<bool> local_mode_;
+  std::mutex handler_mutex_;
+  std::function<void(engine::Force, bool)> update_handler_;
 };
 
 }  // namespace supervisor
