@@ -177,6 +177,9 @@ def main():
     finally:
         if device:
             device.stop()
+            if os.environ.get("CLOUD_BENCH_LOG"):  # the daemon's log, for a closer look
+                with open(os.environ["CLOUD_BENCH_LOG"], "w") as f:
+                    f.writelines(device.lines)
         for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
             docker("rm", "-f", "-v", cid, check=False)
         for net in docker("network", "ls", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
