@@ -61,7 +61,7 @@ def fleet(commit, rid, level, poll_ms):
     image = f"reconcile-test/cloud-bench-{APP_ID}:r{rid}"
     docker("tag", IMAGE, image)
     TAGS.append(image)
-    services = {f"s{i}": {"id": i, "image_id": i * 10, "image": image, "environment": {"LEVEL": level},
+    services = {f"s{i}": {"id": i, "image_id": rid * 100 + i, "image": image, "environment": {"LEVEL": level},
                           "labels": {}, "composition": {"command": COMMAND}} for i in range(1, SERVICES + 1)}
     return {APP_UUID: {"id": APP_ID, "name": "bench", "class": "fleet", "is_host": False,
                        "releases": {commit: {"id": rid, "services": services}}}}, \

@@ -64,8 +64,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def service(sid, name, image=BUSYBOX, level="1"):
-    return {"id": sid, "image_id": sid * 10, "image": image, "environment": {"ROLE": name, "LEVEL": level},
+def service(sid, name, image=BUSYBOX, level="1", rid=0):
+    # Image ids are unique per release in a real fleet (the cloud keys its
+    # image rows by them).
+    return {"id": sid, "image_id": rid * 100 + sid, "image": image, "environment": {"ROLE": name, "LEVEL": level},
             "labels": {}, "composition": {"command": COMMAND}}
 
 
@@ -97,8 +99,8 @@ def release_image(rid):
 
 def two_services(level, rid, side_image=None):
     image = release_image(rid)
-    return {"main": service(1, "main", image=image, level=level),
-            "side": service(2, "side", image=side_image or image, level=level)}
+    return {"main": service(1, "main", image=image, level=level, rid=rid),
+            "side": service(2, "side", image=side_image or image, level=level, rid=rid)}
 
 
 class Daemon:
