@@ -242,9 +242,11 @@ ApplyLoop::RunEnd ApplyLoop::apply_once(RunKind kind, engine::Force force, engin
     }
     snapshot.context.force = force == engine::Force::Yes;
     if (kind == RunKind::Intermediate) {
-      // As balena: an API action never removes images or volumes.
+      // As balena: an API action never removes images or volumes, and a
+      // service it asks to run is started even if it ran before.
       snapshot.context.keep_images = true;
       snapshot.context.keep_volumes = true;
+      snapshot.context.start_stopped = true;
     }
     const auto steps = reconcile::next_steps(snapshot.current, target, snapshot.context);
     if (steps.empty()) {

@@ -145,12 +145,6 @@ void apply(World& world, const Step& step, UserLocks& user_locks) {
               container->service_id = s.target.service_id;
             }
           },
-          [&](const Restart& s) {
-            if (Service* container = find_container(state, s.current)) {
-              container->running = true;
-              container->status = ServiceStatus::Running;
-            }
-          },
           [&](const Handover& s) {
             erase_container(state, s.current);
             app_for(state, s.target.app_id, s.target.app_uuid).services.push_back(create_container(s.target, context));
@@ -185,9 +179,8 @@ void apply(World& world, const Step& step, UserLocks& user_locks) {
             if (App* app = find_app(state, s.app_id)) app->commit = s.commit;
           },
           [&](const RequireReboot&) { context.reboot_breadcrumb_set = true; },
-          // Noop and Cleanup change nothing the planner reads.
+          // A noop changes nothing the planner reads.
           [](const Noop&) {},
-          [](const Cleanup&) {},
       },
       step);
   drop_empty_apps(state);

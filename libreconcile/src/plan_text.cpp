@@ -38,7 +38,6 @@ std::string describe(const Step& step) {
           [](const Remove& s) { return service_text(s.current); },
           [](const Start& s) { return service_text(s.target); },
           [](const UpdateMetadata& s) { return renaming_text(s.current, s.target); },
-          [](const Restart& s) { return renaming_text(s.current, s.target); },
           [](const Handover& s) { return renaming_text(s.current, s.target); },
           [](const RemoveImage& s) {
             return s.engine_copy == EngineCopy::Keep ? fmt::format("{}, engine copy kept", image_text(s.image))
@@ -58,7 +57,6 @@ std::string describe(const Step& step) {
           [](const UpdateCommit& s) { return fmt::format("app {} -> {}", s.app_id, s.commit); },
           [](const RequireReboot& s) { return fmt::format("app {} service {}", s.app_id, s.service_name); },
           [](const Noop&) { return std::string(); },
-          [](const Cleanup&) { return std::string(); },
       },
       step);
   while (!out.empty() && out.back() == ' ') out.pop_back();

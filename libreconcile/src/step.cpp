@@ -15,7 +15,6 @@ const char* action_name(const Step& step) {
                         [](const Remove&) { return "remove"; },
                         [](const Start&) { return "start"; },
                         [](const UpdateMetadata&) { return "updateMetadata"; },
-                        [](const Restart&) { return "restart"; },
                         [](const Handover&) { return "handover"; },
                         [](const RemoveImage&) { return "removeImage"; },
                         [](const SaveImage&) { return "saveImage"; },
@@ -28,7 +27,6 @@ const char* action_name(const Step& step) {
                         [](const UpdateCommit&) { return "updateCommit"; },
                         [](const RequireReboot&) { return "requireReboot"; },
                         [](const Noop&) { return "noop"; },
-                        [](const Cleanup&) { return "cleanup"; },
                     },
                     step);
 }
@@ -41,7 +39,6 @@ const std::string& reason_of(const Step& step) {
                         [](const Remove& s) -> const std::string& { return s.reason; },
                         [](const Start& s) -> const std::string& { return s.reason; },
                         [](const UpdateMetadata& s) -> const std::string& { return s.reason; },
-                        [](const Restart& s) -> const std::string& { return s.reason; },
                         [](const Handover& s) -> const std::string& { return s.reason; },
                         [](const RemoveImage& s) -> const std::string& { return s.reason; },
                         [](const SaveImage& s) -> const std::string& { return s.reason; },
@@ -54,7 +51,6 @@ const std::string& reason_of(const Step& step) {
                         [](const UpdateCommit& s) -> const std::string& { return s.reason; },
                         [](const RequireReboot& s) -> const std::string& { return s.reason; },
                         [](const Noop& s) -> const std::string& { return s.reason; },
-                        [](const Cleanup& s) -> const std::string& { return s.reason; },
                     },
                     step);
 }
@@ -67,7 +63,6 @@ AppId app_of(const Step& step) {
                         [](const Remove& s) { return s.current.app_id; },
                         [](const Start& s) { return s.target.app_id; },
                         [](const UpdateMetadata& s) { return s.current.app_id; },
-                        [](const Restart& s) { return s.current.app_id; },
                         [](const Handover& s) { return s.current.app_id; },
                         [](const RemoveImage& s) { return s.image.app_id; },
                         [](const SaveImage& s) { return s.image.app_id; },
@@ -80,7 +75,6 @@ AppId app_of(const Step& step) {
                         [](const UpdateCommit& s) { return s.app_id; },
                         [](const RequireReboot& s) { return s.app_id; },
                         [](const Noop&) -> AppId { return 0; },  // device-wide
-                        [](const Cleanup&) -> AppId { return 0; },
                     },
                     step);
 }

@@ -187,14 +187,18 @@ TEST_CASE("an intermediate target over a user's lock fails as Locked and changes
   CHECK(refused.error().kind == engine::ErrorKind::Locked);
   CHECK(find_service(device.world().current, "api") != nullptr);
 
+  const auto created_before = find_service(device.world().current, "api")->created_at;
   const auto forced = loop.apply_intermediate(reconcile::without_services(now, kApp, "api"), engine::Force::Yes);
   REQUIRE(forced.ok());
-  CHECK(find_service(device.world().current, "api") == nullptr);
-  // Then the loop returns to the device's own target: api comes back.
-  REQUIRE(wait_until([&] { return find_service(device.world().current, "api") != nullptr; }));
+  // Then the loop returns to the device's own target: api comes back, a
+  // new container (the model dates it by its clock).
+  REQUIRE(wait_until([&] {
+    const auto* api = find_service(device.world().current, "api");
+    return api != nullptr && api->created_at != created_before && loop.status().settled;
+  }));
 }
 
-TEST_CASE("a service stopped through an override stays stopped until the next target") {
+TEST_CASE("a service stopped through an override stays stopped; a start asked for starts it again") {
   const auto request = example();
   engine::ModelDevice device({request.current, request.context});
   supervisor::Logger log(supervisor::Level::Error);
@@ -210,8 +214,12 @@ TEST_CASE("a service stopped through an override stays stopped until the next ta
   std::this_thread::sleep_for(300ms);  // several re-checks of the loop
   CHECK_FALSE(find_service(device.world().current, "db")->running);
 
-  loop.set_target(request.target);
-  REQUIRE(wait_until([&] { return find_service(device.world().current, "db")->running; }));
+  // As balena: a new target does not restart an exited container (§3.5);
+  // the start-service intermediate target does.
+  loop.override_running(kApp, "db", true);
+  const auto stopped = reconcile::as_target(device.world().current);
+  REQUIRE(loop.apply_intermediate(reconcile::with_running(stopped, kApp, "db", true), engine::Force::No).ok());
+  CHECK(find_service(device.world().current, "db")->running);
 }
 
 TEST_CASE("backoff waits on the injected clock, not on the wall") {

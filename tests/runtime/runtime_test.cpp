@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/docker/json.hpp"
 #include "engine/runtime/names.hpp"
 #include "runtime_support.hpp"
 

@@ -346,3 +346,19 @@ TEST_CASE("a dependency whose container was created but never started holds back
   db.status = reconcile::ServiceStatus::Exited;
   CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"start"}));
 }
+
+TEST_CASE("an exited container whose target runs is left to the restart policy unless a start is asked for") {
+  auto r = device();
+  auto& db = r.current.apps[0].services[1];
+  db.status = reconcile::ServiceStatus::Exited;
+  db.running = false;
+  CHECK(test::actions(r).empty());  // balena §3.5: not restarted by the supervisor
+
+  // The local API's start-service: the same container is started.
+  r.context.start_stopped = true;
+  r.context.locks_held.insert(1);
+  const auto started = steps_of<reconcile::Start>(r);
+  REQUIRE(started.size() == 1);
+  CHECK(started[0].target.service_name == "db");
+  CHECK(started[0].target.container_id == "d1");
+}

@@ -1,6 +1,6 @@
 #include "engine/cloud/http.hpp"
 
-#include <curl/curl.h>
+#include "curl_handle.hpp"
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,18 +16,6 @@
 namespace engine::cloud {
 namespace {
 
-// curl_global_init is not thread-safe; clients may be created on several threads.
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct HeaderListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -156,7 +144,7 @@ struct HttpClient::Impl {
   std::string origin;
   std::string ca_bundle;  // system bundle + extra root, when an extra root is given
   std::mutex mutex;  // one exchange at a time on the shared handle
-  std::unique_ptr<CURL, CurlDeleter> handle;
+  curl::Easy handle;
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> bytes_sent{0};
   std::atomic<std::uint64_t> bytes_received{0};
@@ -171,7 +159,7 @@ HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 HttpClient::~HttpClient() = default;
 
 Result<HttpClient> HttpClient::create(HttpOptions options) {
-  init_curl_once();
+  curl::init_once();
   auto origin = origin_of(options.base_url);
   if (!origin) {
     return Error{ErrorKind::Config, 0, "http client",
@@ -181,7 +169,7 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->origin = std::move(*origin);
-  impl->handle.reset(curl_easy_init());
+  impl->handle = curl::make_easy();
   if (!impl->handle) return Error{ErrorKind::Connect, 0, "http client", "curl_easy_init failed", std::nullopt};
   if (impl->options.extra_ca_pem) {
     // CURLOPT_CAINFO_BLOB replaces libcurl's default CA file (only the CA
@@ -298,7 +286,7 @@ Result<HttpResponse> HttpClient::Impl::perform(const HttpRequest& request) {
     extra.push_back(fmt::format("{}: {}", name, value));
     raw_headers = curl_slist_append(raw_headers, extra.back().c_str());
   }
-  std::unique_ptr<curl_slist, HeaderListDeleter> headers(raw_headers);
+  curl::HeaderList headers(raw_headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
   if (body) {

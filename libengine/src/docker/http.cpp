@@ -1,6 +1,6 @@
 #include "http.hpp"
 
-#include <curl/curl.h>
+#include "curl_handle.hpp"
 
 #include <fmt/format.h>
 
@@ -15,19 +15,6 @@
 namespace engine::docker::detail {
 namespace {
 
-// curl_global_init is not thread-safe; the client may be first used from
-// several threads at once.
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct HeaderListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
 
 // State shared with the C callbacks of one exchange.
 struct Exchange {
@@ -105,8 +92,7 @@ Error curl_failure(const std::string& call, CURLcode code, const char* detail) {
 
 Result<Response> perform(const ClientOptions& options, const Request& request,
                          const std::string& call) {
-  init_curl_once();
-  std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
+  curl::Easy handle = curl::make_easy();
   if (!handle) return Error{ErrorKind::transport, 0, call, "curl_easy_init failed"};
   CURL* curl = handle.get();
 
@@ -140,7 +126,7 @@ Result<Response> perform(const ClientOptions& options, const Request& request,
   raw_headers = curl_slist_append(raw_headers, "Expect:");
   if (request.json_body) raw_headers = curl_slist_append(raw_headers, "Content-Type: application/json");
   for (const auto& header : request.headers) raw_headers = curl_slist_append(raw_headers, header.c_str());
-  std::unique_ptr<curl_slist, HeaderListDeleter> headers(raw_headers);
+  curl::HeaderList headers(raw_headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
   switch (request.method) {

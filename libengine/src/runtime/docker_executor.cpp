@@ -62,10 +62,6 @@ Status DockerExecutor::run(const reconcile::Step& step, const CancelFlag& cancel
           [&](const Remove& s) { return remove_dead(s.current); },
           [&](const Start& s) { return start(s.target); },
           [&](const UpdateMetadata& s) { return update_metadata(s.current, s.target); },
-          [&](const Restart& s) {
-            if (Status killed = kill(s.current); !killed.ok()) return killed;
-            return start(s.target);
-          },
           [&](const Handover& s) { return handover(s.current, s.target); },
           [&](const RemoveImage& s) { return remove_image(s); },
           [&](const SaveImage& s) { return save_image(s.image); },
@@ -79,7 +75,6 @@ Status DockerExecutor::run(const reconcile::Step& step, const CancelFlag& cancel
           [&](const RequireReboot&) { return require_reboot(); },
           // The loop waits between batches that only wait; nothing to do.
           [&](const Noop&) { return Status::success(); },
-          [&](const Cleanup&) { return Status::success(); },
       },
       step);
 }

@@ -224,6 +224,10 @@ struct Context {
   bool has_leftover_locks = false;
   bool keep_volumes = false;
   bool keep_images = false;
+  // An intermediate target of the local API (start-service) asks for a
+  // stopped container to run: it is started, not left to the engine's
+  // restart policy as an exited container otherwise is (balena §3.5).
+  bool start_stopped = false;
   bool force = false;
   bool reboot_breadcrumb_set = false;
 

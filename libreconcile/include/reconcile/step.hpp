@@ -49,12 +49,6 @@ struct UpdateMetadata {  // rename the container to the target release
   std::string reason;
   friend bool operator==(const UpdateMetadata&, const UpdateMetadata&) = default;
 };
-struct Restart {
-  Service current;
-  Service target;
-  std::string reason;
-  friend bool operator==(const Restart&, const Restart&) = default;
-};
 struct Handover {  // start the target beside the current, then kill the current
   Service current;
   Service target;
@@ -124,15 +118,10 @@ struct Noop {  // nothing to do yet, but the loop must keep going
   std::string reason;
   friend bool operator==(const Noop&, const Noop&) = default;
 };
-struct Cleanup {  // remove dangling images
-  std::string reason;
-  friend bool operator==(const Cleanup&, const Cleanup&) = default;
-};
 
-using Step = std::variant<Fetch, Kill, Stop, Remove, Start, UpdateMetadata, Restart, Handover,
+using Step = std::variant<Fetch, Kill, Stop, Remove, Start, UpdateMetadata, Handover,
                           RemoveImage, SaveImage, CreateNetwork, CreateVolume, RemoveNetwork,
-                          RemoveVolume, TakeLock, ReleaseLock, UpdateCommit, RequireReboot, Noop,
-                          Cleanup>;
+                          RemoveVolume, TakeLock, ReleaseLock, UpdateCommit, RequireReboot, Noop>;
 
 // The step's action name as in JSON ("fetch", "kill", "updateMetadata", ...).
 [[nodiscard]] const char* action_name(const Step& step);

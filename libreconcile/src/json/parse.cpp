@@ -175,6 +175,7 @@ Context read_context(const Reader& reader, Seconds now, const State& current) {
   context.has_leftover_locks = reader.bool_or("hasLeftoverLocks", false);
   context.keep_volumes = reader.bool_or("keepVolumes", false);
   context.keep_images = reader.bool_or("keepImages", false);
+  context.start_stopped = reader.bool_or("startStopped", false);
   context.force = reader.bool_or("force", false);
   context.reboot_breadcrumb_set = reader.bool_or("rebootBreadcrumbSet", false);
   return context;

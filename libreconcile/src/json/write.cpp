@@ -126,6 +126,7 @@ json to_json(const Context& context) {
           {"hasLeftoverLocks", context.has_leftover_locks},
           {"keepVolumes", context.keep_volumes},
           {"keepImages", context.keep_images},
+          {"startStopped", context.start_stopped},
           {"force", context.force},
           {"rebootBreadcrumbSet", context.reboot_breadcrumb_set}};
 }
@@ -157,7 +158,6 @@ json to_json(const Step& step) {
             if (s.target.container_id) out["target"]["containerId"] = *s.target.container_id;
           },
           [&](const UpdateMetadata& s) { service_pair(s.current, s.target); },
-          [&](const Restart& s) { service_pair(s.current, s.target); },
           [&](const Handover& s) { service_pair(s.current, s.target); },
           [&](const RemoveImage& s) {
             out["image"] = to_json(s.image);
@@ -183,7 +183,6 @@ json to_json(const Step& step) {
             out["serviceName"] = s.service_name;
           },
           [](const Noop&) {},
-          [](const Cleanup&) {},
       },
       step);
   out["reason"] = reason_of(step);

@@ -167,15 +167,21 @@ class AppUpdatePlanner {
                        [&](const std::string& v) { return components_.changing_volumes.contains(v); });
   }
 
+  // A container that should run but does not is started only when it never
+  // ran, failed on the userland proxy, or a start was asked for; an exited
+  // one is otherwise left to the engine's restart policy (§3.5).
+  bool startable(const Service& current) const {
+    return never_started(current) || failed_on_userland_proxy(current) ||
+           (context_.start_stopped && current.status != ServiceStatus::Dead);
+  }
+
   bool needs_change(const Slot& slot) const {
     if (slot.target == nullptr || slot.containers.empty()) return true;
     const Service& current = *slot.containers.front();
     const Service& target = *slot.target;
     if (in_transition(current) || special_kill(current)) return true;
     if (!same_config(current, target, slot.image_id) || !same_release(current, target)) return true;
-    if (target.running && !is_running(current)) {
-      return never_started(current) || failed_on_userland_proxy(current);
-    }
+    if (target.running && !is_running(current)) return startable(current);
     return !target.running && is_running(current);
   }
 
@@ -323,8 +329,7 @@ class AppUpdatePlanner {
       } else {
         add(UpdateMetadata{current, target, "same configuration in a new release"}, true);
       }
-    } else if (target.running && !is_running(current) &&
-               (never_started(current) || failed_on_userland_proxy(current))) {
+    } else if (target.running && !is_running(current) && startable(current)) {
       if (target.config().requires_reboot && current.created_at > context_.boot_time) {
         if (!context_.reboot_breadcrumb_set) {
           add(RequireReboot{target.app_id, target.service_name,
@@ -335,8 +340,9 @@ class AppUpdatePlanner {
         // The container is started as it is, not created again.
         Service start = target;
         start.container_id = current.container_id;
-        add(Start{std::move(start), never_started(current) ? "the container was created but never started"
-                                                           : "the engine could not start it (userland proxy)"},
+        add(Start{std::move(start), never_started(current)               ? "the container was created but never started"
+                                    : failed_on_userland_proxy(current) ? "the engine could not start it (userland proxy)"
+                                                                        : "a start of the stopped container was asked for"},
             false);
       } else {
         wait_to_start(

@@ -2,7 +2,8 @@
 // for locks users hold) within the bound, and the device then runs its
 // target. Exceptions, as the reference wants them: rejected apps (left as
 // they are, §3.11), apps whose lock a user service still holds when the run
-// stops (§3.9), volumes the target no longer declares (kept, §3.8) and, on
+// stops (§3.9), volumes the target no longer declares (kept, §3.8), services
+// that wait on a dependency that must not run and never ran (§3.4) and, on
 // app removal, all volumes with keepVolumes.
 #include <algorithm>
 #include <map>
@@ -50,21 +51,26 @@ std::optional<std::string> service_mismatch(const Service& c, const Service& t, 
   return std::nullopt;
 }
 
-// Services a pending reboot holds back: the requires-reboot ones created but
-// not started, and, transitively, the services that depend on them (they
-// wait without a step while the breadcrumb is set, §3.4).
-std::set<std::string> held_by_reboot(const App& current, const App& target) {
+// Services that wait without a step when the run stops: the requires-reboot
+// ones created but not started while a reboot is pending (§3.4), the
+// services whose dependency must not run and never has (a dependency counts
+// as started only once it ran, as balena's dependenciesMetForServiceStart),
+// and, transitively, the services that depend on either.
+std::set<std::string> held_back(const App& current, const App& target, bool reboot_pending_ok, bool stuck) {
   std::set<std::string> held;
+  std::set<std::string> never_runs;
   for (const Service& t : target.services) {
     const Service* c = detail::find_service(current, t.service_name);
-    if (t.config().requires_reboot && c != nullptr && detail::never_started(*c)) held.insert(t.service_name);
+    const bool not_started = c != nullptr && detail::never_started(*c);
+    if (reboot_pending_ok && t.config().requires_reboot && not_started) held.insert(t.service_name);
+    if (stuck && !t.running && (c == nullptr || not_started)) never_runs.insert(t.service_name);
   }
   for (bool grew = true; grew;) {
     grew = false;
     for (const Service& t : target.services) {
       if (held.contains(t.service_name)) continue;
       for (const std::string& dependency : t.config().depends_on) {
-        if (held.contains(dependency)) {
+        if (held.contains(dependency) || never_runs.contains(dependency)) {
           held.insert(t.service_name);
           grew = true;
           break;
@@ -75,9 +81,9 @@ std::set<std::string> held_by_reboot(const App& current, const App& target) {
   return held;
 }
 
-std::optional<std::string> app_mismatch(const App* current, const App& target, bool reboot_pending_ok) {
+std::optional<std::string> app_mismatch(const App* current, const App& target, bool reboot_pending_ok, bool stuck) {
   if (current == nullptr) return "not installed";
-  const std::set<std::string> held = reboot_pending_ok ? held_by_reboot(*current, target) : std::set<std::string>{};
+  const std::set<std::string> held = held_back(*current, target, reboot_pending_ok, stuck);
   std::map<std::string, int> containers;
   for (const Service& c : current->services) {
     if (detail::find_service(target, c.service_name) == nullptr) {
@@ -116,7 +122,9 @@ std::optional<std::string> app_mismatch(const App* current, const App& target, b
                                    [&](const Volume& v) { return v.name == w.name; });
     if (!detail::same_config(*have, w)) return "volume '" + w.name + "' has another config than the target's";
   }
-  if (target.commit && current->commit != target.commit) {
+  // An app with a service held back never settles, so its commit is not
+  // recorded either.
+  if (target.commit && current->commit != target.commit && held.empty()) {
     return "the recorded commit is '" + current->commit.value_or("(none)") + "', not '" + *target.commit + "'";
   }
   return std::nullopt;
@@ -152,14 +160,20 @@ std::optional<std::string> convergence_failure(const Scenario& scenario, const R
     excepted.insert(run.user_locks.begin(), run.user_locks.end());
   }
   const World& world = run.final;
-  if (!world.context.locks_held.empty()) {
-    return app_label(*world.context.locks_held.begin()) + "the supervisor still holds its lock";
-  }
   // A reboot cannot happen while the plan is not empty (§3.2 step 5).
   const bool reboot_pending_ok = stuck && world.context.reboot_breadcrumb_set;
+  for (const AppId locked : world.context.locks_held) {
+    // An app whose services wait without end keeps the lock it took for
+    // them, as balena's does: it never settles, so it never releases it.
+    const App* target = find_app(scenario.target, locked);
+    const App* current = find_app(world.current, locked);
+    const bool waits = target != nullptr && current != nullptr &&
+                       !held_back(*current, *target, reboot_pending_ok, stuck).empty();
+    if (!waits) return app_label(locked) + "the supervisor still holds its lock";
+  }
   for (const App& target : scenario.target.apps) {
     if (excepted.contains(target.app_id)) continue;
-    if (auto why = app_mismatch(find_app(world.current, target.app_id), target, reboot_pending_ok)) {
+    if (auto why = app_mismatch(find_app(world.current, target.app_id), target, reboot_pending_ok, stuck)) {
       return app_label(target.app_id) + *why;
     }
   }
