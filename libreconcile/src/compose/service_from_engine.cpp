@@ -5,6 +5,7 @@
 // as an alias, SELinux label= options, zero limits) are not read back, so
 // that a container compares equal to the service it was created from.
 #include "compose/internal.hpp"
+#include "reconcile/status.hpp"
 
 namespace reconcile::compose::detail {
 namespace {
@@ -115,7 +116,7 @@ json service_from_container_json(const json& inspect) {
   const bool running = member(state, "Running").is_boolean() && state["Running"].get<bool>();
   const std::string status = text(state, "Status");
   service["running"] = running;
-  service["status"] = running ? "Running" : status == "created" ? "Installed" : status == "dead" ? "Dead" : status;
+  service["status"] = to_string(status_from_engine_state(running ? "running" : status));
   if (const auto created = text(inspect, "Created"); !created.empty()) service["createdAt"] = created;
 
   json c = json::object();
