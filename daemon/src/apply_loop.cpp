@@ -19,6 +19,17 @@ bool only_noops(const std::vector<reconcile::Step>& steps) {
 
 }  // namespace
 
+reconcile::ApplyProgress apply_progress(const ApplyStatus& status) {
+  reconcile::ApplyProgress progress;
+  progress.has_target = status.has_target;
+  progress.run_in_progress = status.applying;
+  progress.last_plan_empty = status.settled;
+  progress.failures = status.failures;
+  progress.last_error = status.last_error;
+  progress.download_progress = status.download_progress;
+  return progress;
+}
+
 ApplyLoop::ApplyLoop(engine::StateReader& reader, engine::StepExecutor& executor, Logger& log, ApplyOptions options,
                      Clock& clock)
     : reader_(reader), executor_(executor), log_(log), options_(options), clock_(clock) {}

@@ -24,6 +24,7 @@
 #include "engine/locks/update_locks.hpp"
 #include "log.hpp"
 #include "reconcile/model.hpp"
+#include "reconcile/status.hpp"
 
 namespace supervisor {
 
@@ -48,6 +49,10 @@ struct ApplyStatus {
   std::int64_t last_progress_ms = 0;             // a batch finished or a pull moved
   std::map<std::string, int> download_progress;  // image -> percent, while pulling
 };
+
+// The apply loop's status as the status projections read it (local API and
+// cloud report alike).
+[[nodiscard]] reconcile::ApplyProgress apply_progress(const ApplyStatus& status);
 
 class ApplyLoop {
  public:

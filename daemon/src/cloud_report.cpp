@@ -26,17 +26,6 @@ json state_report(const ReportFacts& facts, const reconcile::StatusInput& input)
   return json{{facts.uuid, std::move(device)}};
 }
 
-reconcile::ApplyProgress apply_progress(const ApplyStatus& status) {
-  reconcile::ApplyProgress progress;
-  progress.has_target = status.has_target;
-  progress.run_in_progress = status.applying;
-  progress.last_plan_empty = status.settled;
-  progress.failures = status.failures;
-  progress.last_error = status.last_error;
-  progress.download_progress = status.download_progress;
-  return progress;
-}
-
 json read_report_cache(const std::string& path) {
   std::ifstream in(path);
   if (!in) return json::object();

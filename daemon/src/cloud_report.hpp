@@ -29,9 +29,6 @@ struct ReportFacts {
 // collected (they are optional fields of the report).
 [[nodiscard]] nlohmann::json state_report(const ReportFacts& facts, const reconcile::StatusInput& input);
 
-// The apply loop's status as the projections read it.
-[[nodiscard]] reconcile::ApplyProgress apply_progress(const ApplyStatus& status);
-
 // The cached report, {} when there is none or it does not read.
 [[nodiscard]] nlohmann::json read_report_cache(const std::string& path);
 // Written atomically; only after an accepted report, so an idle device

@@ -24,18 +24,6 @@ std::string lower(std::string text) {
   return text;
 }
 
-// The apply loop's status as the projections read it.
-reconcile::ApplyProgress apply_progress(const ApplyStatus& status) {
-  reconcile::ApplyProgress progress;
-  progress.has_target = status.has_target;
-  progress.run_in_progress = status.applying;
-  progress.last_plan_empty = status.settled;
-  progress.failures = status.failures;
-  progress.last_error = status.last_error;
-  progress.download_progress = status.download_progress;
-  return progress;
-}
-
 reconcile::StatusInput status_input(DeviceApi& device, engine::Snapshot snapshot) {
   return {std::move(snapshot.current), std::move(snapshot.context.available_images), device.target(),
           apply_progress(device.apply_status())};
