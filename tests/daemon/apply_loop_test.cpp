@@ -128,13 +128,14 @@ namespace {
 
 constexpr reconcile::AppId kApp = 1011165;  // the example's app
 
-const reconcile::Service* find_service(const reconcile::State& state, const std::string& name) {
+// A copy: device.world() is a copy too, gone at the end of the expression.
+std::optional<reconcile::Service> find_service(const reconcile::State& state, const std::string& name) {
   for (const auto& app : state.apps) {
     for (const auto& service : app.services) {
-      if (service.service_name == name) return &service;
+      if (service.service_name == name) return service;
     }
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -185,7 +186,7 @@ TEST_CASE("an intermediate target over a user's lock fails as Locked and changes
   const auto refused = loop.apply_intermediate(reconcile::without_services(now, kApp, "api"), engine::Force::No);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().kind == engine::ErrorKind::Locked);
-  CHECK(find_service(device.world().current, "api") != nullptr);
+  CHECK(find_service(device.world().current, "api").has_value());
 
   const auto created_before = find_service(device.world().current, "api")->created_at;
   const auto forced = loop.apply_intermediate(reconcile::without_services(now, kApp, "api"), engine::Force::Yes);
@@ -193,8 +194,8 @@ TEST_CASE("an intermediate target over a user's lock fails as Locked and changes
   // Then the loop returns to the device's own target: api comes back, a
   // new container (the model dates it by its clock).
   REQUIRE(wait_until([&] {
-    const auto* api = find_service(device.world().current, "api");
-    return api != nullptr && api->created_at != created_before && loop.status().settled;
+    const auto api = find_service(device.world().current, "api");
+    return api.has_value() && api->created_at != created_before && loop.status().settled;
   }));
 }
 
