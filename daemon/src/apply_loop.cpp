@@ -178,12 +178,12 @@ void ApplyLoop::run() {
     }
     wait_for(delay, wake);
     engine::Force force = engine::Force::No;
+    bool intermediate = false;
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) break;
-      if (intermediate_ != nullptr) {
-        // fallthrough below, outside the lock
-      } else {
+      intermediate = intermediate_ != nullptr;
+      if (!intermediate) {
         triggered_ = false;
         target_changed_ = false;
         cancel_ = false;
@@ -194,12 +194,7 @@ void ApplyLoop::run() {
         status_.last_progress_ms = status_.run_started_ms;
       }
     }
-    bool intermediate = false;
-    {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      intermediate = intermediate_ != nullptr;
-    }
-    if (intermediate) {
+    if (intermediate) {  // an API action waits for it: it goes first
       run_intermediate();
       continue;
     }

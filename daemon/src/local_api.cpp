@@ -4,7 +4,6 @@
 
 #include <fstream>
 
-#include "engine/runtime/store_records.hpp"
 #include "reconcile/intermediate.hpp"
 #include "version.hpp"
 

@@ -16,7 +16,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+
+from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
 import uuid as uuidlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,10 +46,6 @@ POLL_CONFIG = {"BALENA_SUPERVISOR_POLL_INTERVAL": "2000"}
 AUTH = {"Authorization": f"Bearer {LOCAL_KEY}"}
 
 
-def docker(*args, check=True):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check).stdout.strip()
-
-
 def containers():
     """name -> (id, running) of this run's containers."""
     out = {}
@@ -56,12 +53,6 @@ def containers():
         info = json.loads(docker("inspect", cid))[0]
         out[info["Name"].lstrip("/")] = (info["Id"], info["State"]["Running"])
     return out
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def service(sid, name, image=BUSYBOX, level="1", rid=0):
@@ -234,26 +225,8 @@ def cleanup():
         docker("rmi", tag, check=False)
 
 
-results = []
-
-
-def check(name, fn):
-    started = time.time()
-    try:
-        fn()
-        results.append(True)
-        print(f"ok   {name} ({time.time() - started:.1f}s)", flush=True)
-    except Exception as error:  # a failed check fails the test, not the run
-        results.append(False)
-        print(f"FAIL {name}\n     {error}", flush=True)
-
-
 def main():
-    foreign = docker("ps", "-aq", "--filter", "label=io.balena.supervised")
-    if foreign:
-        print(f"the engine holds supervised containers these tests did not create ({foreign.split()}); "
-              "refusing to run a supervisor against it")
-        print("e2e cloud: 0 passed, 1 failed")
+    if refuse_foreign_engine("e2e cloud"):
         return 1
     work = tempfile.mkdtemp(prefix="supervisor-e2e-cloud-")
     state = {}
@@ -280,9 +253,7 @@ def main():
             print(f"kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    passed = sum(results)
-    print(f"e2e cloud: {passed} passed, {len(results) - passed} failed")
-    return 0 if passed == len(results) else 1
+    return summary("e2e cloud")
 
 
 def run_device_checks(cloud, daemon, state):

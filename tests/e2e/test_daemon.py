@@ -14,7 +14,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+
+from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
 ENV = dict(line.strip().split("=", 1) for line in open(os.path.join(TESTENV, "env")) if "=" in line)
@@ -33,10 +34,6 @@ APP_ID = random.randint(100000, 999999)  # this run's app: everything it creates
 COMMAND = ["sh", "-c", "trap 'exit 0' TERM; while true; do echo tick from $ROLE; sleep 1; done"]
 
 
-def docker(*args, check=True):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check).stdout.strip()
-
-
 def containers():
     """name -> (id, started_at, running) of this run's containers."""
     ids = docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split()
@@ -45,12 +42,6 @@ def containers():
         info = json.loads(docker("inspect", cid))[0]
         out[info["Name"].lstrip("/")] = (info["Id"], info["State"]["StartedAt"], info["State"]["Running"])
     return out
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Daemon:
@@ -158,26 +149,8 @@ def cleanup():
     docker("rmi", REGISTRY_BUSYBOX, check=False)
 
 
-results = []
-
-
-def check(name, fn):
-    started = time.time()
-    try:
-        fn()
-        results.append(True)
-        print(f"ok   {name} ({time.time() - started:.1f}s)", flush=True)
-    except Exception as error:  # a failed check fails the test, not the run
-        results.append(False)
-        print(f"FAIL {name}\n     {error}", flush=True)
-
-
 def main():
-    foreign = docker("ps", "-aq", "--filter", "label=io.balena.supervised")
-    if foreign:
-        print(f"the engine holds supervised containers these tests did not create ({foreign.split()}); "
-              "refusing to run a supervisor against it")
-        print("e2e: 0 passed, 1 failed")
+    if refuse_foreign_engine("e2e"):
         return 1
     work = tempfile.mkdtemp(prefix="supervisor-e2e-")
     daemon = Daemon(os.path.join(work, "device"), free_port())
@@ -363,9 +336,7 @@ def main():
     if "install_seconds" in state:
         print(f"timing: fresh install of 3 services {state['install_seconds']:.1f}s", end="")
         print(f", update of release 2 {state.get('update_seconds', float('nan')):.1f}s")
-    passed = sum(results)
-    print(f"e2e: {passed} passed, {len(results) - passed} failed")
-    return 0 if passed == len(results) else 1
+    return summary("e2e")
 
 
 if __name__ == "__main__":

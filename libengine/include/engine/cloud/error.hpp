@@ -44,20 +44,7 @@ template <class T>
 using Result = ResultOf<T, Error>;
 
 // Success, or an Error.
-class [[nodiscard]] Status {
- public:
-  Status() = default;
-  Status(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT: implicit on purpose
-
-  [[nodiscard]] bool ok() const { return !failed_; }
-  explicit operator bool() const { return ok(); }
-  // Precondition: !ok().
-  [[nodiscard]] const Error& error() const { return error_; }
-
- private:
-  Error error_;
-  bool failed_ = false;
-};
+using Status = StatusOf<Error>;
 
 // The libengine-wide form: network failures are Unavailable, any refusing
 // status (401 and 403 included) is Refused, unreadable answers BadResponse,

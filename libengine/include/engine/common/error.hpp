@@ -39,22 +39,11 @@ template <class T>
 using Result = ResultOf<T, Error>;
 
 // Success, or an Error.
-class [[nodiscard]] Status {
+class [[nodiscard]] Status : public StatusOf<Error> {
  public:
-  Status() = default;
-  Status(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT: implicit on purpose
-
+  using StatusOf::StatusOf;
   static Status success() { return {}; }
   static Status failure(ErrorKind kind, std::string message) { return Error{kind, std::move(message)}; }
-
-  [[nodiscard]] bool ok() const { return !failed_; }
-  explicit operator bool() const { return ok(); }
-  // Precondition: !ok().
-  [[nodiscard]] const Error& error() const { return error_; }
-
- private:
-  Error error_;
-  bool failed_ = false;
 };
 
 }  // namespace engine

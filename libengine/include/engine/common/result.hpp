@@ -28,4 +28,22 @@ class [[nodiscard]] ResultOf {
   std::variant<T, E> state_;
 };
 
+// Success or an error, for calls that return nothing. Each adapter aliases
+// (or extends) it with its own Error type.
+template <class E>
+class [[nodiscard]] StatusOf {
+ public:
+  StatusOf() = default;
+  StatusOf(E error) : error_(std::move(error)), failed_(true) {}  // NOLINT: implicit on purpose
+
+  [[nodiscard]] bool ok() const { return !failed_; }
+  explicit operator bool() const { return ok(); }
+  // Precondition: !ok().
+  [[nodiscard]] const E& error() const { return error_; }
+
+ private:
+  E error_;
+  bool failed_ = false;
+};
+
 }  // namespace engine

@@ -42,20 +42,10 @@ template <class T>
 using Result = ResultOf<T, Error>;
 
 // Success or an Error, for calls that return nothing.
-class [[nodiscard]] Status {
+class [[nodiscard]] Status : public StatusOf<Error> {
  public:
-  Status() = default;
-  Status(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT: implicit on purpose
-
-  [[nodiscard]] bool ok() const { return !failed_; }
-  explicit operator bool() const { return ok(); }
-  [[nodiscard]] bool is_not_found() const { return failed_ && error_.is_not_found(); }
-  // Precondition: !ok().
-  [[nodiscard]] const Error& error() const { return error_; }
-
- private:
-  Error error_;
-  bool failed_ = false;
+  using StatusOf::StatusOf;
+  [[nodiscard]] bool is_not_found() const { return !ok() && error().is_not_found(); }
 };
 
 }  // namespace engine::docker

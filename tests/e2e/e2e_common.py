@@ -1,0 +1,47 @@
+"""What both end-to-end tests share: the docker CLI, a free loopback port,
+one line per check with a closing 'N passed, N failed', and the refusal to
+run against an engine that holds supervised containers the tests did not
+create (the daemon would manage them)."""
+import socket
+import subprocess
+import time
+
+results = []
+
+
+def docker(*args, check=True):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check).stdout.strip()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def check(name, fn):
+    started = time.time()
+    try:
+        fn()
+        results.append(True)
+        print(f"ok   {name} ({time.time() - started:.1f}s)", flush=True)
+    except Exception as error:  # a failed check fails the test, not the run
+        results.append(False)
+        print(f"FAIL {name}\n     {error}", flush=True)
+
+
+def refuse_foreign_engine(label):
+    """True (after saying so) when the engine holds supervised containers."""
+    foreign = docker("ps", "-aq", "--filter", "label=io.balena.supervised")
+    if not foreign:
+        return False
+    print(f"the engine holds supervised containers these tests did not create ({foreign.split()}); "
+          "refusing to run a supervisor against it")
+    print(f"{label}: 0 passed, 1 failed")
+    return True
+
+
+def summary(label):
+    passed = sum(results)
+    print(f"{label}: {passed} passed, {len(results) - passed} failed")
+    return 0 if passed == len(results) else 1
