@@ -12,6 +12,9 @@
 #     <registry>/reconcile-test/busybox:latest the same, pushed
 #     <registry>/reconcile-test/pull-only:latest  pushed, then removed locally,
 #                                              so a test pull downloads for real
+#     <registry>/reconcile-test/web-v2:latest  the same way, its own content: a
+#                                              release's new image for one test
+#                                              (no other test pulls or removes it)
 # Idempotent: what already runs is reused, images are rebuilt only when absent.
 set -euo pipefail
 state=${1:?usage: up.sh STATE_DIR}
@@ -99,12 +102,19 @@ build_images() {
     docker push -q "$addr/$busybox" >/dev/null
     docker rmi "$addr/$busybox" >/dev/null
   fi
-  local pull_only=$test_prefix/pull-only:latest
-  if ! registry_has "$addr" "$test_prefix/pull-only" latest; then
-    log "pushing $addr/$pull_only"
-    import_image "$addr/$pull_only" pull-only
-    docker push -q "$addr/$pull_only" >/dev/null
-    docker rmi "$addr/$pull_only" >/dev/null
+  push_only pull-only "$addr"
+  push_only web-v2 "$addr"
+}
+
+# push_only NAME REGISTRY: an image with its own content, in the registry only.
+push_only() {
+  local name=$1 addr=$2
+  local image=$addr/$test_prefix/$name:latest
+  if ! registry_has "$addr" "$test_prefix/$name" latest; then
+    log "pushing $image"
+    import_image "$image" "$name"
+    docker push -q "$image" >/dev/null
+    docker rmi "$image" >/dev/null
   fi
 }
 
@@ -122,5 +132,6 @@ REGISTRY=$addr
 BUSYBOX_IMAGE=$test_prefix/busybox:latest
 REGISTRY_BUSYBOX_IMAGE=$addr/$test_prefix/busybox:latest
 PULL_IMAGE=$addr/$test_prefix/pull-only:latest
+WEB_V2_IMAGE=$addr/$test_prefix/web-v2:latest
 ENV
 log "ready: $state/env"

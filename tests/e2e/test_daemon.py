@@ -27,7 +27,9 @@ from e2e_common import check, docker, free_port, refuse_foreign_engine, summary 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
 ENV = dict(line.strip().split("=", 1) for line in open(os.path.join(TESTENV, "env")) if "=" in line)
 BUSYBOX = ENV["BUSYBOX_IMAGE"]
-REGISTRY_BUSYBOX = ENV["REGISTRY_BUSYBOX_IMAGE"]
+# web's new image in release 2: its own content, pulled from the registry
+# (the registry's busybox is the local one under another name: same image id).
+WEB_V2 = ENV["WEB_V2_IMAGE"]
 APP_ID = random.randint(100000, 999999)  # this run's app: everything it creates carries it
 # A long-running service that says something every second and stops at once
 # on SIGTERM.
@@ -131,13 +133,13 @@ RELEASE_1 = target("release-1", [
 RELEASE_2 = target("release-2", [
     service("db", 1, strategy="kill-then-download", volumes=["data:/data"], networks=["backend"]),
     dict(service("api", 2, depends_on=["db"], networks=["backend"]), environment={"ROLE": "api", "LEVEL": "2"}),
-    service("web", 3, image=REGISTRY_BUSYBOX, strategy="hand-over", depends_on=["api"])], 2)
+    service("web", 3, image=WEB_V2, strategy="hand-over", depends_on=["api"])], 2)
 # db changes configuration: kill-then-download recreates it.
 RELEASE_3 = target("release-3", [
     dict(service("db", 1, strategy="kill-then-download", volumes=["data:/data"], networks=["backend"]),
          environment={"ROLE": "db", "LEVEL": "3"}),
     dict(service("api", 2, depends_on=["db"], networks=["backend"]), environment={"ROLE": "api", "LEVEL": "2"}),
-    service("web", 3, image=REGISTRY_BUSYBOX, strategy="hand-over", depends_on=["api"])], 3)
+    service("web", 3, image=WEB_V2, strategy="hand-over", depends_on=["api"])], 3)
 
 
 def cleanup():
@@ -146,7 +148,7 @@ def cleanup():
     for net in docker("network", "ls", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
         docker("network", "rm", net, check=False)
     docker("volume", "rm", "-f", f"{APP_ID}_data", check=False)
-    docker("rmi", REGISTRY_BUSYBOX, check=False)
+    docker("rmi", WEB_V2, check=False)
 
 
 def main():
