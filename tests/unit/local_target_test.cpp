@@ -61,11 +61,11 @@ TEST_CASE("a local target without apps empties the device; without a name keeps 
 TEST_CASE("a malformed local target names the field") {
   CHECK(error_of(R"({"apps": {}})") == "(document): needs a 'local' object");
   CHECK(error_of(R"({"local": {"apps": {"x": {}}}})") ==
-        "/local/apps/x (app ids): must be an integer, not 'x'");
+        "/local/apps/x: must be an id from 0 to 9007199254740991, not \"x\"");
   CHECK(error_of(R"({"local": {"apps": {"1": {"services": {"1": {"image": "a"}}}}}})") ==
         "/local/apps/1/services/1: needs a serviceName");
   CHECK(error_of(R"({"local": {"apps": {"1": {"services": {"1": {"serviceName": "a", "image": "a",
         "running": "yes"}}}}}})") == "/local/apps/1/services/1/running: must be true or false, not a string");
   CHECK(error_of(R"({"local": {"apps": {"1": {"releaseId": "one"}}}})") ==
-        "/local/apps/1/releaseId: must be an integer, not 'one'");
+        "/local/apps/1/releaseId: must be an id from 0 to 9007199254740991, not \"one\"");
 }

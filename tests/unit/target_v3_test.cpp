@@ -78,14 +78,17 @@ TEST_CASE("a v3 target state that breaks the rules names the field") {
   CHECK(error_of(R"({"other": {}})") == "(document): has no entry for this device (u)");
   CHECK(error_of(R"({"u": {"name": "a\nb"}})") == "/u/name: must be at most 255 characters on one line");
   CHECK(error_of(R"({"u": {"config": {"1BAD": "x"}}})") ==
-        "/u/config: '1BAD' is not a valid configuration variable name");
+        "/u/config/1BAD: \"1BAD\" is not a valid configuration variable name: [A-Za-z_][A-Za-z0-9_:]*, "
+        "at most 255 characters");
   CHECK(error_of(R"({"u": {"apps": {"a": {"name": "x"}}}})") == "/u/apps/a: needs an id");
   CHECK(error_of(R"({"u": {"apps": {"a": {"id": 1, "class": "weird"}}}})") ==
         "/u/apps/a/class: must be fleet, app or block, not 'weird'");
   CHECK(error_of(R"({"u": {"apps": {"a": {"id": 1, "releases": {"c": {"services": {"-x": {"image": "i"}}}}}}}})") ==
-        "/u/apps/a/releases/c/services/-x: '-x' is not a valid service name");
+        "/u/apps/a/releases/c/services/-x: \"-x\" is not a valid service name: Docker allows "
+        "[a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 characters");
   CHECK(error_of(R"({"u": {"apps": {"a": {"id": 1, "releases": {"c": {"services": {"x": {"image": "i",
         "environment": {"A-B": "1"}}}}}}}}})") ==
-        "/u/apps/a/releases/c/services/x/environment: 'A-B' is not a valid environment variable name");
+        "/u/apps/a/releases/c/services/x/environment/A-B: \"A-B\" is not a valid environment variable name: "
+        "[A-Za-z_][A-Za-z0-9_]*, at most 255 characters");
   CHECK(error_of(R"({"u": {"apps": {"a": {"id": 1}, "b": {"id": 1}}}})") == "/u/apps/b: app id 1 appears twice");
 }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
+#include "intake.hpp"
 #include "reader.hpp"
 #include "reconcile/model.hpp"
 
@@ -21,17 +23,21 @@ enum class ComposeKeys { Nested, Inline };
 [[nodiscard]] NetworkConfig read_network_config(const Reader& reader);
 [[nodiscard]] VolumeConfig read_volume_config(const Reader& reader);
 // Networks or volumes keyed by name ({"<name>": config or null}), as the
-// local and cloud target states write them; appended to `out`.
+// local and cloud target states write them; appended to `out`. The names
+// become engine names, so they follow Docker's rule (`what`: "network
+// name" or "volume name", for the error).
 template <typename Component, typename ReadConfig>
 void read_named_components(const Reader& reader, const App& app, std::vector<Component>& out,
-                           ReadConfig read_config) {
+                           ReadConfig read_config, std::string_view what) {
   reader.expect_object();
   for (const auto& [name, config] : reader.json().items()) {
+    const Reader item = reader.at(name);
+    check_engine_name(item, name, what);
     Component component;
     component.name = name;
     component.app_id = app.app_id;
     component.app_uuid = app.app_uuid;
-    if (!config.is_null()) component.config = read_config(reader.at(name.c_str()));
+    if (!config.is_null()) component.config = read_config(item);
     out.push_back(std::move(component));
   }
 }

@@ -40,6 +40,8 @@ Reader Reader::at(const char* key) const {
   return Reader(json_.at(key), child_pointer(pointer_, key));
 }
 
+Reader Reader::at(const std::string& key) const { return Reader(json_.at(key), child_pointer(pointer_, key)); }
+
 Reader Reader::at(std::size_t index) const {
   return Reader(json_.at(index), child_pointer(pointer_, index));
 }
@@ -60,12 +62,14 @@ std::string Reader::as_string() const {
 }
 
 std::int64_t Reader::as_int() const {
-  if (json_.is_number_integer()) return json_.get<std::int64_t>();
+  // Unsigned first: nlohmann counts an unsigned number as an integer too,
+  // and reading 2^63 as a signed one wraps it to -2^63.
   if (json_.is_number_unsigned()) {
     const auto value = json_.get<std::uint64_t>();
     if (value > static_cast<std::uint64_t>(INT64_MAX)) fail("is too large");
     return static_cast<std::int64_t>(value);
   }
+  if (json_.is_number_integer()) return json_.get<std::int64_t>();
   fail(fmt::format("must be an integer, not {}", type_name(json_)));
 }
 

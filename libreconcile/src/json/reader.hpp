@@ -27,6 +27,8 @@ class Reader {
   [[nodiscard]] const std::string& pointer() const { return pointer_; }
   [[nodiscard]] bool has(const char* key) const;
   [[nodiscard]] Reader at(const char* key) const;  // requires has(key)
+  // A member by a key taken from the document itself (it may hold a NUL).
+  [[nodiscard]] Reader at(const std::string& key) const;
   [[nodiscard]] Reader at(std::size_t index) const;
 
   [[noreturn]] void fail(const std::string& message) const;
