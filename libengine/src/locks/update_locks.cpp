@@ -54,11 +54,32 @@ std::string UpdateLocks::service_dir(reconcile::AppId app, const std::string& se
   return (fs::path(root_) / fmt::to_string(app) / service).string();
 }
 
+Result<std::string> UpdateLocks::lock_dir(reconcile::AppId app, const std::string& service) const {
+  // One plain component: no separator, no "." or "..", no NUL. The lexical
+  // check after it guards the rule itself: the path must stay two levels
+  // below root whatever the name holds.
+  const bool plain = !service.empty() && service != "." && service != ".." &&
+                     service.find('/') == std::string::npos && service.find('\0') == std::string::npos;
+  const fs::path root = fs::path(root_).lexically_normal();
+  const fs::path dir = (root / fmt::to_string(app) / service).lexically_normal();
+  const fs::path relative = dir.lexically_relative(root);
+  const bool inside = app >= 0 && !relative.empty() && *relative.begin() != ".." &&
+                      std::distance(relative.begin(), relative.end()) == 2;
+  if (!plain || !inside) {
+    return Error{ErrorKind::Invalid,
+                 fmt::format("the lock directory of service {:?} of app {} would leave {}; refusing it",
+                             service, app, root_)};
+  }
+  return dir.string();
+}
+
 Status UpdateLocks::take(reconcile::AppId app, const std::vector<std::string>& services, Force force) {
   // Check every service first, so a refused lock takes nothing.
   for (const std::string& service : services) {
+    auto dir = lock_dir(app, service);
+    if (!dir.ok()) return Status::failure(dir.error().kind, dir.error().message);
     for (const char* name : kLockNames) {
-      const fs::path file = fs::path(service_dir(app, service)) / name;
+      const fs::path file = fs::path(dir.value()) / name;
       if (owner_of(file) != Owner::User) continue;
       if (force == Force::No) {
         return Status::failure(ErrorKind::Locked, fmt::format("Updates are locked: service '{}' of app {} holds {}",
@@ -73,7 +94,7 @@ Status UpdateLocks::take(reconcile::AppId app, const std::vector<std::string>& s
     }
   }
   for (const std::string& service : services) {
-    const fs::path dir = service_dir(app, service);
+    const fs::path dir = lock_dir(app, service).value();  // checked above
     std::error_code error;
     fs::create_directories(dir, error);
     if (error) {

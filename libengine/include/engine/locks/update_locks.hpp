@@ -35,7 +35,13 @@ class UpdateLocks {
   // Apps with at least one supervisor lockfile; an error when the lock
   // directory exists but cannot be read.
   [[nodiscard]] Result<std::set<reconcile::AppId>> held() const;
-  // The directory to bind-mount into the service (created on demand).
+  // The directory to bind-mount into the service (created on demand),
+  // checked: an Invalid error unless it is <root>/<app>/<service> with the
+  // service name one plain path component, so that no name (the target
+  // readers refuse such names already) makes a lock path outside root.
+  [[nodiscard]] Result<std::string> lock_dir(reconcile::AppId app, const std::string& service) const;
+  // The same path, unchecked: for names already known to be valid engine
+  // names (a service read back from its container). Prefer lock_dir.
   [[nodiscard]] std::string service_dir(reconcile::AppId app, const std::string& service) const;
 
  private:
