@@ -9,6 +9,7 @@
 #include "device.hpp"
 #include "log.hpp"
 #include "systemd_notify.hpp"
+#include "version.hpp"
 
 namespace supervisor {
 
@@ -27,7 +28,8 @@ int cmd_run(std::span<const std::string_view> args) {
   ::signal(SIGPIPE, SIG_IGN);  // a client that goes away must not kill us
 
   Logger log;
-  log.info("start", "supervisor starting", {{"version", kSupervisorVersion}, {"data_dir", config.data_dir},
+  log.info("start", "supervisor starting", {{"version", kDaemonVersion}, {"balena_api", kSupervisorVersion},
+                                            {"data_dir", config.data_dir},
                                             {"docker_host", config.docker_host}});
   std::string error;
   auto device = Device::open(config, log, error);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "version.hpp"
 
 namespace {
 
@@ -18,6 +19,8 @@ constexpr const char* kUsage =
     "                                    (FILE or stdin; see docs/plan-request.md)\n"
     "  compose                           answer compose conversion requests (stdin)\n"
     "  healthcheck [--config FILE]       ask the running daemon whether it is healthy\n"
+    "  version, --version                this daemon's version and the balena\n"
+    "                                    supervisor API version it follows\n"
     "  help                              show this text\n";
 
 }  // namespace
@@ -49,6 +52,10 @@ int main(int argc, char** argv) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "version" || args[0] == "--version") {
+    fmt::print("supervisor {} (balena supervisor API {})\n", supervisor::kDaemonVersion, supervisor::kSupervisorVersion);
+    return 0;
   }
   const std::string_view command = args[0];
   const std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);

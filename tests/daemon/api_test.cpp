@@ -96,7 +96,7 @@ TEST_CASE("every other endpoint needs the API key unless in local mode") {
   CHECK(f.client->Get("/v2/version?apikey=wrong")->status == 401);
   auto query = f.client->Get("/v2/version?apikey=secret_key");
   CHECK(query->status == 200);
-  CHECK(json::parse(query->body) == json{{"status", "success"}, {"version", "0.1.0"}});
+  CHECK(json::parse(query->body)["version"] == "0.1.0");
   CHECK(f.client->Get("/v2/version", {{"Authorization", "Bearer secret_key"}})->status == 200);
   CHECK(f.client->Get("/v2/version", {{"Authorization", "apikey secret_key"}})->status == 200);
   CHECK(f.client->Get("/v2/version", {{"Authorization", "Basic secret_key"}})->status == 401);

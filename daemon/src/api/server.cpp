@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "api/responses.hpp"
+#include "version.hpp"
 
 namespace supervisor::api {
 namespace {
@@ -116,7 +117,11 @@ void Server::routes() {
     response.set_content(healthy ? "OK" : "Unhealthy", "text/plain");
   });
   http.Get("/v2/version", [this](const httplib::Request&, httplib::Response& response) {
-    send_json(response, 200, {{"status", "success"}, {"version", device_.info().supervisor_version}});
+    // `version` is the balena API level balena's tools compare against;
+    // `daemonVersion` is this daemon's own (they ignore unknown fields).
+    send_json(response, 200, {{"status", "success"},
+                              {"version", device_.info().supervisor_version},
+                              {"daemonVersion", kDaemonVersion}});
   });
   http.Get("/v1/device", [this](const httplib::Request&, httplib::Response& response) {
     send_json(response, 200, v1_device(device_));
