@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "reconcile/json.hpp"
+#include "reconcile/json_text.hpp"
 #include "reconcile/status.hpp"
 #include "reconcile/status_json.hpp"
 
@@ -45,11 +46,14 @@ bool parse_body(const httplib::Request& request, httplib::Response& response, js
   if (request.body.empty()) return true;
   const std::string type = lower(request.get_header_value("Content-Type"));
   if (type.find("application/json") == std::string::npos) return true;  // as upstream: other bodies are {}
-  out = json::parse(request.body, nullptr, false);
-  if (out.is_discarded()) {
-    send_failure(response, 400, "Invalid JSON body: the request body is not valid JSON");
+  // Nesting bounded before parsing (reconcile/json_text.hpp): a deep body
+  // is refused without the memory its tree would take.
+  auto parsed = reconcile::parse_json_text(request.body);
+  if (!parsed.ok()) {
+    send_failure(response, 400, fmt::format("Invalid JSON body: the request body is {}", parsed.error().message));
     return false;
   }
+  out = std::move(parsed).value();
   if (!out.is_object()) {
     send_failure(response, 400, "Invalid JSON body: the request body must be a JSON object");
     return false;
@@ -146,7 +150,8 @@ void send_container_ids(DeviceApi& device, const std::string& service, httplib::
   send_json(response, 200, {{"status", "success"}, {"containerId", services[service]}});
 }
 
-void stream_logs(Logger& log, const std::atomic<bool>& stopping, httplib::Response& response) {
+void stream_logs(Logger& log, const std::atomic<bool>& stopping, httplib::Response& response,
+                 std::shared_ptr<void> hold) {
   // One queue per client, fed by a logger subscription; the content provider
   // drains it until the client disconnects or the server stops.
   struct Queue {
@@ -190,7 +195,7 @@ void stream_logs(Logger& log, const std::atomic<bool>& stopping, httplib::Respon
         }
         return sink.is_writable();
       },
-      [&log, id](bool) { log.unsubscribe(id); });
+      [&log, id, hold = std::move(hold)](bool) { log.unsubscribe(id); });
 }
 
 }  // namespace supervisor::api

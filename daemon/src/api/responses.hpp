@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,7 +37,9 @@ void send_failure(httplib::Response& response, int status, const std::string& me
 void send_state_status(DeviceApi& device, httplib::Response& response);
 void send_applications_state(DeviceApi& device, httplib::Response& response);
 void send_container_ids(DeviceApi& device, const std::string& service, httplib::Response& response);
-// NDJSON of log events until the client goes or the server stops.
-void stream_logs(Logger& log, const std::atomic<bool>& stopping, httplib::Response& response);
+// NDJSON of log events until the client goes or the server stops. `hold`
+// is kept until the stream ends (the server counts open streams with it).
+void stream_logs(Logger& log, const std::atomic<bool>& stopping, httplib::Response& response,
+                 std::shared_ptr<void> hold = nullptr);
 
 }  // namespace supervisor::api

@@ -4,8 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 #include <regex>
 
+#include "api/connection_pool.hpp"
 #include "api/responses.hpp"
 #include "version.hpp"
 
@@ -30,6 +35,16 @@ engine::Force force_of(const json& body) { return truthy(body, "force") ? engine
 
 }  // namespace
 
+// httplib 0.11 listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed
+// when Debian built the library): a burst of connections arriving while the
+// accept thread waits for a core overflows it, and the client's kernel
+// resends a dropped SYN only after 1 s, then 2 s more. Listening again on
+// the bound socket sets a larger backlog.
+class HttpServer : public httplib::Server {
+ public:
+  [[nodiscard]] bool set_backlog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+};
+
 int http_status_of(engine::ErrorKind kind) {
   switch (kind) {
     case engine::ErrorKind::NotFound: return 404;
@@ -47,7 +62,7 @@ int http_status_of(engine::ErrorKind kind) {
 }
 
 Server::Server(DeviceApi& device, ServerOptions options)
-    : device_(device), options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
+    : device_(device), options_(std::move(options)), http_(std::make_unique<HttpServer>()) {
   routes();
 }
 
@@ -68,6 +83,10 @@ bool Server::start(std::string& error) {
     }
     port_ = options_.port;
   }
+  if (!http_->set_backlog(options_.listen_backlog)) {
+    error = fmt::format("cannot listen on {}:{}: {}", options_.address, port_, std::strerror(errno));
+    return false;
+  }
   thread_ = std::thread([this] { http_->listen_after_bind(); });
   return true;
 }
@@ -81,6 +100,13 @@ void Server::stop() {
 void Server::routes() {
   auto& http = *http_;
   http.set_payload_max_length(10 * 1024 * 1024);
+  // A thread per open connection up to the limit (connection_pool.hpp), and
+  // no connection kept open by a client that says nothing.
+  http.new_task_queue = [max = options_.max_connections] { return new ConnectionPool(max); };
+  const auto idle = static_cast<time_t>(options_.idle_timeout.count());
+  http.set_keep_alive_timeout(idle);
+  http.set_read_timeout(idle, 0);
+  http.set_write_timeout(idle, 0);
 
   // Every endpoint but /ping and /v1/healthy needs the API key, unless the
   // device is in local mode (as the balena supervisor).
@@ -219,7 +245,15 @@ void Server::routes() {
               response.set_content("OK", "text/plain");
             });
   http.Get("/v2/local/logs", [this](const httplib::Request&, httplib::Response& response) {
-    stream_logs(device_.log(), stopping_, response);
+    // A stream keeps its thread until the client goes: bounded, so that
+    // streams cannot take every thread from /ping and the rest.
+    if (log_streams_.fetch_add(1) >= options_.max_log_streams) {
+      --log_streams_;
+      return send_failure(response, 503,
+                          fmt::format("Too many log streams open (at most {})", options_.max_log_streams));
+    }
+    std::shared_ptr<void> slot(nullptr, [this](void*) { --log_streams_; });
+    stream_logs(device_.log(), stopping_, response, std::move(slot));
   });
 }
 

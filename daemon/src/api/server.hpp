@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,12 +18,28 @@ class Server;
 
 namespace supervisor::api {
 
+class HttpServer;
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 48484;  // 0: any free port (tests)
   // /v1/healthy turns unhealthy when an apply has made no progress (no batch
   // finished, no pull moved) for this long.
   std::chrono::milliseconds stuck_after{std::chrono::minutes(30)};
+  // Connections served at once; more wait for one to finish. Each holds a
+  // thread while it is open (cpp-httplib's model), so this bounds the
+  // threads; well above what idle clients and log streams may hold.
+  std::size_t max_connections = 64;
+  // Open GET /v2/local/logs streams; one more is refused with 503. A stream
+  // holds its connection's thread, so these come out of max_connections
+  // and can never take all of it.
+  std::size_t max_log_streams = 8;
+  // How long a connection may sit without sending a request (first or next
+  // on a kept-alive connection) or in the middle of one before it is closed,
+  // and how long an answer may wait for a client that does not read.
+  std::chrono::seconds idle_timeout{5};
+  // Connections the kernel queues until the server accepts them.
+  int listen_backlog = 128;
 };
 
 // The HTTP status of a failed action: what the error's kind means to a client.
@@ -46,10 +63,11 @@ class Server {
 
   DeviceApi& device_;
   ServerOptions options_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<HttpServer> http_;
   std::thread thread_;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> log_streams_{0};
 };
 
 }  // namespace supervisor::api
