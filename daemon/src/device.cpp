@@ -65,6 +65,25 @@ std::optional<engine::cloud::ConfigJson> read_balena_config(const Config& config
   return std::move(read).value();
 }
 
+// What the store did with the state copy that keeps the target and config
+// values beside the database (docs/store.md).
+void log_state_copy(const engine::store::CopyOutcome& copy, Logger& log) {
+  using engine::store::CopyAction;
+  if (copy.error) {
+    log.error("store-copy", "the state copy is not in step; the next change of the target or config writes it",
+              {{"reason", copy.detail}, {"error", copy.error->describe()}});
+  } else if (copy.action == CopyAction::Lost) {
+    log.error("store-lost", "neither the state copy nor the damaged database gave the target back; "
+                            "starting as on first boot", {{"reason", copy.detail}});
+  } else if (copy.action == CopyAction::Restored || copy.action == CopyAction::Salvaged) {
+    log.warn("store-restored", "the target and config values were put back into the fresh database",
+             {{"from", copy.action == CopyAction::Restored ? "state copy" : "damaged database"},
+              {"reason", copy.detail}});
+  } else if (copy.action == CopyAction::Rewritten) {
+    log.warn("store-copy", "the state copy was written again from the database", {{"reason", copy.detail}});
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Device> Device::open(const Config& config, Logger& log, std::string& error) {
@@ -85,6 +104,7 @@ std::unique_ptr<Device> Device::open(const Config& config, Logger& log, std::str
     log.error("store-recovered", "the database was corrupt or unreadable; it was moved aside and a fresh one created",
               {{"moved_to", opened->recovery->moved_to.string()}, {"reason", opened->recovery->reason}});
   }
+  log_state_copy(opened->copy, log);
   auto endpoint = engine::docker::parse_docker_host(config.docker_host);
   if (!endpoint) {
     error = fmt::format("dockerHost: {}", endpoint.error().describe());

@@ -43,18 +43,27 @@ StoreOptions fixed_clock(const fs::path& path) {
 }
 
 // The fresh database must be a working store: migrated, writable, readable.
+// (What it holds after the recovery is damage_test.cpp's subject.)
 void check_fresh_store_works(Store& store) {
   auto versions = store.schema_versions();
   REQUIRE(versions);
   CHECK(versions.value() == std::vector<int>{1, 2, 3});
-  auto first_boot = store.target();
-  REQUIRE(first_boot);
-  CHECK_FALSE(first_boot.value().has_value());
-  REQUIRE(store.set_target(sample_target()));
+  Target target = sample_target();
+  target.device_name = "after-recovery";
+  REQUIRE(store.set_target(target));
   auto read = store.target();
   REQUIRE(read);
   REQUIRE(read.value().has_value());
-  CHECK(*read.value() == sample_target());
+  CHECK(*read.value() == target);
+}
+
+// Nothing to restore from (no state copy, a file SQLite cannot read): the
+// device starts as on first boot.
+void check_first_boot(Opened& opened) {
+  CHECK(opened.copy.action == CopyAction::Lost);
+  auto target = opened.store.target();
+  REQUIRE(target);
+  CHECK_FALSE(target.value().has_value());
 }
 
 }  // namespace
@@ -84,6 +93,7 @@ TEST_CASE("a file that is not a database is moved aside and a fresh store create
   CHECK(opened.recovery->reason.find("not a database") != std::string::npos);
   CHECK(read_file(opened.recovery->moved_to) == garbage);  // kept as found
   CHECK(opened.migrations_applied == std::vector<int>{1, 2, 3});
+  check_first_boot(opened);
   check_fresh_store_works(opened.store);
 }
 
@@ -100,6 +110,7 @@ TEST_CASE("a truncated database is moved aside and a fresh store created") {
   REQUIRE(opened.recovery);
   CHECK_FALSE(opened.recovery->reason.empty());
   CHECK(read_file(opened.recovery->moved_to) == truncated);
+  CHECK(opened.copy.action == CopyAction::Restored);
   check_fresh_store_works(opened.store);
 }
 
@@ -124,6 +135,7 @@ TEST_CASE("a database with scribbled pages fails the integrity check and is move
   CHECK(opened.recovery->reason.rfind("integrity_check:", 0) == 0);
   CHECK(opened.recovery->reason.find("Page") != std::string::npos);
   CHECK(read_file(opened.recovery->moved_to) == bytes);
+  CHECK(opened.copy.action == CopyAction::Restored);
   check_fresh_store_works(opened.store);
 }
 
@@ -161,6 +173,7 @@ TEST_CASE("the WAL of a corrupt database moves with it, and a second recovery ge
   CHECK(opened.recovery->moved_to == fs::path(path.string() + ".corrupt-20260102T030405Z-1"));
   CHECK(read_file(opened.recovery->moved_to) == std::string(8192, 'y'));
   CHECK(read_file(path.string() + ".corrupt-20260102T030405Z") == std::string(8192, 'x'));
+  check_first_boot(opened);
   check_fresh_store_works(opened.store);
 }
 

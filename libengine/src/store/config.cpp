@@ -1,7 +1,9 @@
-// Config values the database holds (docs/store.md lists the keys).
+// Config values the database holds (docs/store.md lists the keys). They are
+// part of the state copy: a change rewrites it before it commits.
 #include <fmt/format.h>
 #include <string>
 
+#include "kept_state.hpp"
 #include "store_impl.hpp"
 
 namespace engine::store {
@@ -23,10 +25,7 @@ Result<std::int64_t> upsert(Store::Impl& impl, std::string_view key, std::string
 }  // namespace
 
 Result<Change> Store::set_config(std::string_view key, std::string_view value) {
-  const std::string operation = fmt::format("set_config: {}", key);
-  return impl_->guarded(operation, [&]() -> Result<Change> {
-    return impl_->change(kUpsert, operation, [&](detail::Use& use) { use.bind(1, key).bind(2, value); });
-  });
+  return set_config(std::map<std::string, std::string>{{std::string(key), std::string(value)}});
 }
 
 Result<Change> Store::set_config(const std::map<std::string, std::string>& values) {
@@ -41,6 +40,8 @@ Result<Change> Store::set_config(const std::map<std::string, std::string>& value
       changed += rows.value();
     }
     if (changed == 0) return Change::Unchanged;  // rolls back an empty transaction
+    // The state copy before the commit, as for the target (kept_state.hpp).
+    if (auto error = detail::keep_copy(*impl_, kOperation)) return *error;
     if (auto error = transaction->commit(kOperation)) return *error;
     return Change::Changed;
   });
@@ -75,8 +76,15 @@ Result<std::map<std::string, std::string>> Store::config_values() {
 Result<Change> Store::remove_config(std::string_view key) {
   const std::string operation = fmt::format("remove_config: {}", key);
   return impl_->guarded(operation, [&]() -> Result<Change> {
-    return impl_->change("DELETE FROM config WHERE key = ?1", operation,
-                         [&](detail::Use& use) { use.bind(1, key); });
+    auto transaction = detail::Transaction::begin(impl_->db.get(), detail::TransactionKind::Write, operation);
+    if (!transaction) return transaction.error();
+    auto removed = impl_->change("DELETE FROM config WHERE key = ?1", operation,
+                                 [&](detail::Use& use) { use.bind(1, key); });
+    if (!removed) return removed.error();
+    if (removed.value() == Change::Unchanged) return Change::Unchanged;
+    if (auto error = detail::keep_copy(*impl_, operation)) return *error;
+    if (auto error = transaction->commit(operation)) return *error;
+    return Change::Changed;
   });
 }
 

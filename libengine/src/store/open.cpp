@@ -1,5 +1,5 @@
 // Opening the store: connection settings, the integrity check, moving a
-// corrupt file aside, and the migrations.
+// corrupt file aside, the migrations, then the state copy (settle_copy.cpp).
 #include <fmt/format.h>
 #include <range/v3/range/conversion.hpp>
 #include <range/v3/view/filter.hpp>
@@ -8,6 +8,7 @@
 #include <utility>
 #include <variant>
 
+#include "kept_state.hpp"
 #include "migrate.hpp"
 #include "reconcile/json.hpp"
 #include "store_impl.hpp"
@@ -196,7 +197,9 @@ Result<Opened> Store::open(StoreOptions options) {
       recovery = Recovery{std::move(moved).value(), std::move(unusable->reason)};
     }
     auto impl = std::make_unique<Impl>(std::move(options), std::move(db));
-    return Opened{Store(std::move(impl)), std::move(recovery), std::move(applied)};
+    auto copy = detail::settle_copy(*impl, recovery);
+    if (!copy) return copy.error();
+    return Opened{Store(std::move(impl)), std::move(recovery), std::move(copy).value(), std::move(applied)};
   } catch (const std::exception& error) {
     return Error{ErrorKind::Sqlite, "open", error.what(), 0};
   }

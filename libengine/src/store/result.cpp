@@ -1,4 +1,5 @@
 #include "engine/store/result.hpp"
+#include "engine/store/store.hpp"
 
 #include <fmt/format.h>
 
@@ -11,6 +12,17 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::StoredData: return "stored data";
     case ErrorKind::NewerSchema: return "newer schema";
     case ErrorKind::FileSystem: return "file system";
+  }
+  return "unknown";
+}
+
+const char* to_string(CopyAction action) {
+  switch (action) {
+    case CopyAction::Kept: return "kept";
+    case CopyAction::Rewritten: return "rewritten";
+    case CopyAction::Restored: return "restored";
+    case CopyAction::Salvaged: return "salvaged";
+    case CopyAction::Lost: return "lost";
   }
   return "unknown";
 }

@@ -6,6 +6,7 @@
 #include <exception>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -74,6 +75,10 @@ class Store::Impl {
   detail::Connection db;
   std::mutex mutex;
   std::unordered_map<std::string_view, detail::Statement> statements;
+  // The text the state copy file holds, as far as this Store knows (it
+  // read or wrote it); nullopt when unknown, so the next state write writes
+  // it. Lets a write skip a copy that already says the same.
+  std::optional<std::string> copy_text;
 };
 
 }  // namespace engine::store

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reconcile/json.hpp"
+#include "kept_state.hpp"
 #include "store_impl.hpp"
 
 namespace engine::store {
@@ -136,57 +137,105 @@ Result<nlohmann::json> stored_array(const std::string& text, std::int64_t app_id
 
 }  // namespace
 
+namespace detail {
+
+Result<bool> write_target(Store::Impl& impl, const Target& target, std::string_view operation) {
+  std::map<std::int64_t, AppRow> wanted;
+  std::int64_t position = 0;
+  for (const reconcile::App& app : target.state.apps) {
+    if (!wanted.emplace(app.app_id, to_row(app, position++)).second) {
+      return Error{ErrorKind::StoredData, std::string(operation),
+                   fmt::format("app {} appears twice in the target", app.app_id), 0};
+    }
+  }
+  auto stored = read_rows(impl, operation);
+  if (!stored) return stored.error();
+
+  bool changed = false;
+  // Runs one write and remembers that something was written.
+  auto apply = [&changed](Status status) {
+    changed = true;
+    return status;
+  };
+  if (stored->device_name != target.device_name) {
+    if (auto error = apply(write_device(impl, target.device_name))) return *error;
+  }
+  for (const auto& [key, value] : stored->config) {
+    if (target.device_config.count(key) == 0) {
+      if (auto error = apply(delete_config(impl, key))) return *error;
+    }
+  }
+  for (const auto& [key, value] : target.device_config) {
+    const auto found = stored->config.find(key);
+    if (found == stored->config.end() || found->second != value) {
+      if (auto error = apply(write_config(impl, key, value))) return *error;
+    }
+  }
+  for (const auto& [app_id, row] : stored->apps) {
+    if (wanted.count(app_id) == 0) {
+      if (auto error = apply(delete_app(impl, app_id))) return *error;
+    }
+  }
+  for (const auto& [app_id, row] : wanted) {
+    const auto found = stored->apps.find(app_id);
+    if (found == stored->apps.end() || !(found->second == row)) {
+      if (auto error = apply(write_app(impl, row))) return *error;
+    }
+  }
+  return changed;
+}
+
+Result<std::optional<Target>> read_target(Store::Impl& impl, std::string_view operation) {
+  auto stored = read_rows(impl, operation);
+  if (!stored) return stored.error();
+  if (!stored->device_name) return std::optional<Target>();
+
+  std::vector<const AppRow*> ordered;
+  for (const auto& [app_id, row] : stored->apps) ordered.push_back(&row);
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const AppRow* a, const AppRow* b) { return a->position < b->position; });
+  nlohmann::json apps = nlohmann::json::array();
+  for (const AppRow* row : ordered) {
+    nlohmann::json app = {{"appId", row->app_id},          {"appUuid", row->app_uuid},
+                          {"name", row->name},             {"isHost", row->is_host != 0},
+                          {"isRejected", row->is_rejected != 0}};
+    if (row->commit) app["commit"] = *row->commit;
+    if (row->release_id) app["releaseId"] = *row->release_id;
+    for (const auto& [key, text] : {std::pair{"services", &row->services}, std::pair{"networks", &row->networks},
+                                    std::pair{"volumes", &row->volumes}}) {
+      auto array = stored_array(*text, row->app_id, key);
+      if (!array) return array.error();
+      app[key] = std::move(array).value();
+    }
+    apps.push_back(std::move(app));
+  }
+  auto parsed = reconcile::parse_plan_request(nlohmann::json{{"target", {{"apps", std::move(apps)}}}});
+  if (!parsed.ok()) {
+    return Error{ErrorKind::StoredData, std::string(operation),
+                 fmt::format("the stored target does not parse: {}", parsed.error().to_string()), 0};
+  }
+  Target target;
+  target.device_name = *stored->device_name;
+  target.device_config = std::move(stored->config);
+  target.state = std::move(parsed).value().target;
+  return std::optional<Target>(std::move(target));
+}
+
+}  // namespace detail
+
 Result<Change> Store::set_target(const Target& target) {
   constexpr std::string_view kOperation = "set_target";
   return impl_->guarded(kOperation, [&]() -> Result<Change> {
     Impl& impl = *impl_;
-    std::map<std::int64_t, AppRow> wanted;
-    std::int64_t position = 0;
-    for (const reconcile::App& app : target.state.apps) {
-      if (!wanted.emplace(app.app_id, to_row(app, position++)).second) {
-        return Error{ErrorKind::StoredData, std::string(kOperation),
-                     fmt::format("app {} appears twice in the target", app.app_id), 0};
-      }
-    }
-
     auto transaction = detail::Transaction::begin(impl.db.get(), detail::TransactionKind::Write, kOperation);
     if (!transaction) return transaction.error();
-    auto stored = read_rows(impl, kOperation);
-    if (!stored) return stored.error();
-
-    bool changed = false;
-    // Runs one write and remembers that something was written.
-    auto apply = [&changed](Status status) {
-      changed = true;
-      return status;
-    };
-    if (stored->device_name != target.device_name) {
-      if (auto error = apply(write_device(impl, target.device_name))) return *error;
-    }
-    for (const auto& [key, value] : stored->config) {
-      if (target.device_config.count(key) == 0) {
-        if (auto error = apply(delete_config(impl, key))) return *error;
-      }
-    }
-    for (const auto& [key, value] : target.device_config) {
-      const auto found = stored->config.find(key);
-      if (found == stored->config.end() || found->second != value) {
-        if (auto error = apply(write_config(impl, key, value))) return *error;
-      }
-    }
-    for (const auto& [app_id, row] : stored->apps) {
-      if (wanted.count(app_id) == 0) {
-        if (auto error = apply(delete_app(impl, app_id))) return *error;
-      }
-    }
-    for (const auto& [app_id, row] : wanted) {
-      const auto found = stored->apps.find(app_id);
-      if (found == stored->apps.end() || !(found->second == row)) {
-        if (auto error = apply(write_app(impl, row))) return *error;
-      }
-    }
+    auto changed = detail::write_target(impl, target, kOperation);
+    if (!changed) return changed.error();
     // Nothing differs: the transaction rolls back having written nothing.
-    if (!changed) return Change::Unchanged;
+    if (!changed.value()) return Change::Unchanged;
+    // The copy before the commit: a target is accepted only once both hold
+    // it, and a failure here rolls the rows back (docs/store.md).
+    if (auto error = detail::keep_copy(impl, kOperation)) return *error;
     if (auto error = transaction->commit(kOperation)) return *error;
     return Change::Changed;
   });
@@ -195,43 +244,12 @@ Result<Change> Store::set_target(const Target& target) {
 Result<std::optional<Target>> Store::target() {
   constexpr std::string_view kOperation = "target";
   return impl_->guarded(kOperation, [&]() -> Result<std::optional<Target>> {
-    Impl& impl = *impl_;
-    auto transaction = detail::Transaction::begin(impl.db.get(), detail::TransactionKind::Read, kOperation);
+    auto transaction = detail::Transaction::begin(impl_->db.get(), detail::TransactionKind::Read, kOperation);
     if (!transaction) return transaction.error();
-    auto stored = read_rows(impl, kOperation);
-    if (!stored) return stored.error();
+    auto target = detail::read_target(*impl_, kOperation);
+    if (!target) return target.error();
     if (auto error = transaction->commit(kOperation)) return *error;
-    if (!stored->device_name) return std::optional<Target>();
-
-    std::vector<const AppRow*> ordered;
-    for (const auto& [app_id, row] : stored->apps) ordered.push_back(&row);
-    std::stable_sort(ordered.begin(), ordered.end(),
-                     [](const AppRow* a, const AppRow* b) { return a->position < b->position; });
-    nlohmann::json apps = nlohmann::json::array();
-    for (const AppRow* row : ordered) {
-      nlohmann::json app = {{"appId", row->app_id},          {"appUuid", row->app_uuid},
-                            {"name", row->name},             {"isHost", row->is_host != 0},
-                            {"isRejected", row->is_rejected != 0}};
-      if (row->commit) app["commit"] = *row->commit;
-      if (row->release_id) app["releaseId"] = *row->release_id;
-      for (const auto& [key, text] : {std::pair{"services", &row->services}, std::pair{"networks", &row->networks},
-                                      std::pair{"volumes", &row->volumes}}) {
-        auto array = stored_array(*text, row->app_id, key);
-        if (!array) return array.error();
-        app[key] = std::move(array).value();
-      }
-      apps.push_back(std::move(app));
-    }
-    auto parsed = reconcile::parse_plan_request(nlohmann::json{{"target", {{"apps", std::move(apps)}}}});
-    if (!parsed.ok()) {
-      return Error{ErrorKind::StoredData, std::string(kOperation),
-                   fmt::format("the stored target does not parse: {}", parsed.error().to_string()), 0};
-    }
-    Target target;
-    target.device_name = *stored->device_name;
-    target.device_config = std::move(stored->config);
-    target.state = std::move(parsed).value().target;
-    return std::optional<Target>(std::move(target));
+    return target;
   });
 }
 

@@ -18,7 +18,7 @@ enum class ErrorKind {
   Corrupt,      // SQLite reported SQLITE_CORRUPT/NOTADB after open: reopen to recover
   StoredData,   // a row holds something this code cannot read back (bad JSON)
   NewerSchema,  // the database was migrated by a newer supervisor
-  FileSystem,   // moving a corrupt database aside failed
+  FileSystem,   // a file beside the database: moving a corrupt one aside, writing the state copy
 };
 
 [[nodiscard]] const char* to_string(ErrorKind kind);

@@ -46,11 +46,34 @@ struct StoreOptions {
 
 // A corrupt or unreadable database found at open: it was renamed to
 // `moved_to` (its -wal and -shm files beside it, with the same suffix added)
-// and a fresh, empty database took its place. The daemon logs it; the
-// device then behaves as on first boot (docs/store.md).
+// and a fresh database took its place, holding the target and config values
+// of the state copy (Opened::copy says whether they could be restored). The
+// daemon logs it (docs/store.md).
 struct Recovery {
   std::filesystem::path moved_to;
   std::string reason;  // what SQLite said: the integrity check or the error
+};
+
+// What open() did with the state copy, the second file that keeps the
+// target and the config values beside the database (docs/store.md, "The
+// state copy").
+enum class CopyAction {
+  Kept,       // the copy and the database agree (or both are empty): nothing written
+  Rewritten,  // the copy was missing, damaged or stale: written again from the database
+  Restored,   // the database held nothing (fresh after a recovery, or deleted): the copy's state put back
+  Salvaged,   // after a recovery, with no usable copy: the state read from the damaged file
+  Lost,       // after a recovery, neither gave the state: the device starts as on first boot
+};
+
+[[nodiscard]] const char* to_string(CopyAction action);
+
+struct CopyOutcome {
+  CopyAction action = CopyAction::Kept;
+  std::string detail;  // why (what was wrong with the copy, the damaged file); empty when Kept
+  // The copy could not be written (Rewritten), or the database's state could
+  // not be read to compare with it (Kept, both files left as they are). The
+  // store works; the next change of the kept state writes the copy.
+  std::optional<Error> error;
 };
 
 struct Opened;
@@ -73,7 +96,9 @@ class Store {
   // --- Target state ---------------------------------------------------
   // Replaces the stored target in one transaction: either all of it is
   // stored or the previous target stays. Rows equal to the stored ones are
-  // not rewritten; an equal target writes nothing.
+  // not rewritten; an equal target writes nothing. A changed target also
+  // rewrites the state copy before it commits: when that fails, nothing is
+  // stored (ErrorKind::FileSystem).
   [[nodiscard]] Result<Change> set_target(const Target& target);
   // The stored target, or nullopt when none was ever stored (first boot).
   [[nodiscard]] Result<std::optional<Target>> target();
@@ -94,6 +119,7 @@ class Store {
   [[nodiscard]] Result<Change> remove_commit(reconcile::AppId app);
 
   // --- Config key/values (the DB-held keys of docs/store.md) ---------
+  // Kept in the state copy as the target is: a change rewrites it first.
   [[nodiscard]] Result<Change> set_config(std::string_view key, std::string_view value);
   // Sets several keys in one transaction.
   [[nodiscard]] Result<Change> set_config(const std::map<std::string, std::string>& values);
@@ -140,6 +166,7 @@ class Store {
 struct Opened {
   Store store;
   std::optional<Recovery> recovery;  // set when a corrupt file was moved aside
+  CopyOutcome copy;                  // what became of the state copy
   std::vector<int> migrations_applied;  // versions applied by this open, in order
 };
 

@@ -1,0 +1,55 @@
+// Reading the kept state from the database, writing the copy from it, and
+// putting it back into a fresh database.
+#include "kept_state.hpp"
+
+#include <fmt/format.h>
+
+namespace engine::store::detail {
+
+Result<KeptState> read_kept(Store::Impl& impl, std::string_view operation) {
+  KeptState state;
+  auto target = read_target(impl, operation);
+  if (!target) return target.error();
+  state.target = std::move(target).value();
+  if (auto error = impl.for_each_row(
+          "SELECT key, value FROM config", fmt::format("{}: read config", operation), [](Use&) {},
+          [&](Use& use) { state.config.emplace(use.text(0), use.text(1)); })) {
+    return *error;
+  }
+  return state;
+}
+
+Status keep_copy(Store::Impl& impl, std::string_view operation) {
+  auto state = read_kept(impl, operation);
+  if (!state) return state.error();
+  std::string text = encode_copy(state.value());
+  if (impl.copy_text == text) return std::nullopt;
+  // Unknown until the write succeeds: a failed write may have left either.
+  impl.copy_text.reset();
+  if (auto error = write_atomically(copy_path(impl.options.path), text, fmt::format("{}: write state copy", operation))) {
+    return error;
+  }
+  impl.copy_text = std::move(text);
+  return std::nullopt;
+}
+
+Status restore_kept(Store::Impl& impl, const KeptState& state) {
+  constexpr std::string_view kOperation = "open: restore the kept state";
+  auto transaction = Transaction::begin(impl.db.get(), TransactionKind::Write, kOperation);
+  if (!transaction) return transaction.error();
+  if (state.target) {
+    auto written = write_target(impl, *state.target, kOperation);
+    if (!written) return written.error();
+  }
+  for (const auto& [key, value] : state.config) {
+    if (auto error = impl.run("INSERT OR REPLACE INTO config (key, value) VALUES (?1, ?2)",
+                              fmt::format("{}: config {}", kOperation, key),
+                              [&](Use& use) { use.bind(1, key).bind(2, value); })) {
+      return error;
+    }
+  }
+  if (auto error = keep_copy(impl, kOperation)) return error;
+  return transaction->commit(kOperation);
+}
+
+}  // namespace engine::store::detail
