@@ -14,6 +14,7 @@
 #include "engine/cloud/registry_auth.hpp"
 #include "engine/cloud/state_report.hpp"
 #include "engine/cloud/target_poll.hpp"
+#include "log_level.hpp"
 #include "version.hpp"
 
 namespace supervisor {
@@ -53,6 +54,14 @@ CloudSync::CloudSync(const Config& config, engine::cloud::ConfigJson config_json
 CloudSync::~CloudSync() { stop(); }
 
 void CloudSync::load_stored_settings() {
+  // SUPERVISOR_LOG_LEVEL is not stored with the variables below; it comes
+  // with the stored target (log_level.hpp).
+  if (auto stored_target = store_.target(); !stored_target) {
+    log_.warn("cloud", "cannot read the stored target's SUPERVISOR_LOG_LEVEL",
+              {{"error", stored_target.error().describe()}});
+  } else if (stored_target.value()) {
+    obey_log_level_variable(log_, stored_target.value()->device_config);
+  }
   auto values = store_.config_values();
   if (!values) {
     log_.error("cloud", "cannot read the stored config variables; using the defaults",
@@ -339,6 +348,7 @@ void CloudSync::handle_target(const std::string& body, engine::Force force) {
 }
 
 void CloudSync::apply_settings(const std::map<std::string, std::string>& target_config) {
+  obey_log_level_variable(log_, target_config);
   const auto values = engine::cloud::supervisor_config_values(target_config);
   const auto settings = engine::cloud::supervisor_settings(values, config_json_.poll_interval());
   std::map<std::string, std::string> before;

@@ -27,7 +27,7 @@ int cmd_run(std::span<const std::string_view> args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);  // a client that goes away must not kill us
 
-  Logger log;
+  Logger log(config.log_level);
   log.info("start", "supervisor starting", {{"version", kDaemonVersion}, {"balena_api", kSupervisorVersion},
                                             {"data_dir", config.data_dir},
                                             {"docker_host", config.docker_host}});

@@ -77,6 +77,11 @@ ConfigResult parse_config(const std::string& text, const std::string& origin) {
     read_millis(json, "recheckInterval", config.recheck_interval, 100);
     read_millis(json, "backoffInitial", config.backoff_initial, 1);
     read_millis(json, "backoffMax", config.backoff_max, 1);
+    if (const auto* level = find(json, "logLevel")) {
+      const auto parsed = level->is_string() ? parse_level(level->get<std::string>()) : std::nullopt;
+      if (!parsed) throw BadKey{"logLevel", "must be one of debug, info, warn, error"};
+      config.log_level = *parsed;
+    }
     if (config.backoff_max < config.backoff_initial) throw BadKey{"backoffMax", "must not be below backoffInitial"};
     if (config.data_dir.empty()) throw BadKey{"dataDir", "must not be empty"};
     if (!config.api_key.empty() &&
@@ -86,6 +91,13 @@ ConfigResult parse_config(const std::string& text, const std::string& origin) {
     }
   } catch (const BadKey& bad) {
     return {std::nullopt, fmt::format("{}: {} {}", origin, bad.key, bad.message)};
+  }
+  // The environment wins here: an operator's switch for one run (or a
+  // systemd drop-in) without editing the file provisioning wrote.
+  if (const char* env = std::getenv("SUPERVISOR_LOG_LEVEL"); env != nullptr && *env != '\0') {
+    const auto parsed = parse_level(env);
+    if (!parsed) return {std::nullopt, "SUPERVISOR_LOG_LEVEL (environment) must be one of debug, info, warn, error"};
+    config.log_level = *parsed;
   }
   if (config.docker_host.empty()) {
     const char* env = std::getenv("DOCKER_HOST");

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "log.hpp"
+
 namespace supervisor {
 
 struct Config {
@@ -37,6 +39,9 @@ struct Config {
   std::chrono::milliseconds recheck_interval{30'000};  // re-plan even without a trigger
   std::chrono::milliseconds backoff_initial{500};      // first retry after a failed apply
   std::chrono::milliseconds backoff_max{60'000};       // retries never wait longer
+  // The lowest level written to stderr. $SUPERVISOR_LOG_LEVEL wins over the
+  // file's logLevel; the cloud's SUPERVISOR_LOG_LEVEL over both while set.
+  Level log_level = Level::Info;
 
   [[nodiscard]] std::string database_path() const { return data_dir + "/database.sqlite"; }
   [[nodiscard]] std::string lock_dir() const { return data_dir + "/locks"; }
@@ -51,7 +56,8 @@ struct ConfigResult {
 };
 
 // Reads the file (absent path: defaults only). Environment overrides:
-// DOCKER_HOST for the engine when the file does not name one.
+// DOCKER_HOST for the engine when the file does not name one;
+// SUPERVISOR_LOG_LEVEL for the log level, over the file's.
 [[nodiscard]] ConfigResult load_config(const std::string& path);
 [[nodiscard]] ConfigResult parse_config(const std::string& text, const std::string& origin);
 

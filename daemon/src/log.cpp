@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 
@@ -51,10 +53,41 @@ const char* to_string(Level level) {
   return "info";
 }
 
+std::optional<Level> parse_level(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "debug") return Level::Debug;
+  if (lower == "info") return Level::Info;
+  if (lower == "warn" || lower == "warning") return Level::Warn;
+  if (lower == "error") return Level::Error;
+  return std::nullopt;
+}
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+Logger::Logger(Level threshold, Sink sink) : threshold_(threshold), sink_(std::move(sink)) {
+  // One write a line, so that lines from several threads do not interleave.
+  if (!sink_) sink_ = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
+}
+
+void Logger::set_threshold(Level threshold) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  threshold_ = threshold;
+}
+
+void Logger::set_override(std::optional<Level> threshold) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  override_ = threshold;
+}
+
+Level Logger::threshold() {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return override_.value_or(threshold_);
 }
 
 std::string Logger::format(const LogEvent& event) {
@@ -80,10 +113,7 @@ void Logger::log(Level level, std::string_view event, std::string message, std::
   for (const auto& [key, value] : fields) entry.fields.emplace_back(key, value);
 
   const std::lock_guard<std::mutex> lock(mutex_);
-  if (level >= threshold_) {
-    // One write a line, so that lines from several threads do not interleave.
-    fmt::print(stderr, "{}\n", format(entry));
-  }
+  if (level >= override_.value_or(threshold_)) sink_(format(entry));
   for (const auto& [id, subscriber] : subscribers_) subscriber(entry);
 }
 

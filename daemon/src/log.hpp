@@ -2,12 +2,15 @@
 //   2026-11-25T09:00:00.123Z info step action=fetch app=1 service=api progress=42
 // (logfmt: key=value, values quoted when they hold spaces), and the same
 // events handed to subscribers (the local API's /v2/local/logs stream).
+// Lines below the threshold are not written; subscribers get every event
+// and choose for themselves.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,8 +37,18 @@ class Logger {
  public:
   using Field = std::pair<std::string_view, std::string>;
   using Subscriber = std::function<void(const LogEvent&)>;
+  // Where the lines at or above the threshold go (without the newline);
+  // default stderr. Tests pass their own.
+  using Sink = std::function<void(std::string_view line)>;
 
-  explicit Logger(Level threshold = Level::Info) : threshold_(threshold) {}
+  explicit Logger(Level threshold = Level::Info, Sink sink = nullptr);
+
+  // The level the daemon was started with (configuration file, environment),
+  // and a level that wins over it while set (the cloud's
+  // SUPERVISOR_LOG_LEVEL); nullopt returns to the configured one.
+  void set_threshold(Level threshold);
+  void set_override(std::optional<Level> threshold);
+  [[nodiscard]] Level threshold();
 
   void log(Level level, std::string_view event, std::string message, std::initializer_list<Field> fields = {});
   void info(std::string_view event, std::string message, std::initializer_list<Field> fields = {}) {
@@ -64,11 +77,15 @@ class Logger {
  private:
   std::mutex mutex_;
   Level threshold_;
+  std::optional<Level> override_;
+  Sink sink_;
   std::uint64_t next_id_ = 1;
   std::vector<std::pair<std::uint64_t, Subscriber>> subscribers_;
 };
 
 [[nodiscard]] const char* to_string(Level level);
+// "debug", "info", "warn" (or "warning"), "error", any case; nullopt else.
+[[nodiscard]] std::optional<Level> parse_level(std::string_view text);
 [[nodiscard]] std::int64_t now_ms();
 
 }  // namespace supervisor

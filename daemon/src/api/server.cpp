@@ -8,9 +8,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <regex>
 
 #include "api/connection_pool.hpp"
+#include "api/request_log.hpp"
 #include "api/responses.hpp"
 #include "version.hpp"
 
@@ -20,6 +22,11 @@ namespace {
 using nlohmann::json;
 
 bool open_endpoint(const std::string& path) { return path == "/ping" || path == "/v1/healthy"; }
+
+// When the request this thread serves reached routing. httplib serves a
+// connection's requests one after another on one thread, and calls the
+// logger on it once the answer is written, so a thread-local is enough.
+thread_local std::optional<std::chrono::steady_clock::time_point> request_started;
 
 // The key from ?apikey= (wins) or "Authorization: Bearer|ApiKey <key>".
 std::string presented_key(const httplib::Request& request) {
@@ -111,6 +118,7 @@ void Server::routes() {
   // Every endpoint but /ping and /v1/healthy needs the API key, unless the
   // device is in local mode (as the balena supervisor).
   http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+    request_started = std::chrono::steady_clock::now();
     if (open_endpoint(request.path) || device_.info().local_mode) return httplib::Server::HandlerResponse::Unhandled;
     const std::string key = presented_key(request);
     if (!key.empty() && device_.key_is_valid(key)) return httplib::Server::HandlerResponse::Unhandled;
@@ -119,9 +127,15 @@ void Server::routes() {
     return httplib::Server::HandlerResponse::Handled;
   });
   http.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
-    if (request.path == "/ping" || request.path == "/v1/healthy") return;
-    device_.log().log(Level::Debug, "api", "", {{"method", request.method}, {"path", request.path},
-                                                {"status", fmt::to_string(response.status)}});
+    RequestRecord record{request.method, request.path, request.params, response.status, std::nullopt};
+    if (request_started) {
+      record.duration =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *request_started);
+      request_started.reset();
+    }
+    // Healthchecks come every few seconds; only a failing one is news.
+    if (open_endpoint(request.path) && response.status == 200) return;
+    log_request(device_.log(), record);
   });
   http.set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
     std::string message = "unexpected error";
