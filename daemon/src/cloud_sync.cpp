@@ -15,6 +15,7 @@
 #include "engine/cloud/state_report.hpp"
 #include "engine/cloud/target_poll.hpp"
 #include "log_level.hpp"
+#include "reconcile/json_text.hpp"
 #include "version.hpp"
 
 namespace supervisor {
@@ -315,8 +316,9 @@ bool CloudSync::poll_once(engine::cloud::HttpClient& api) {
   auto& target = std::get<engine::cloud::NewTarget>(polled.value());
   // A body that is not JSON at all is a broken answer (a proxy, a cut
   // connection), not a target the cloud meant: retried, ETag not kept.
-  if (json::parse(target.body, nullptr, /*allow_exceptions=*/false).is_discarded()) {
-    log_.warn("cloud", "the target state answer is not JSON", {{"bytes", fmt::to_string(target.body.size())}});
+  if (auto parsed = reconcile::parse_json_text(target.body); !parsed.ok()) {
+    log_.warn("cloud", "the target state answer is not usable JSON",
+              {{"bytes", fmt::to_string(target.body.size())}, {"error", parsed.error().message}});
     return false;
   }
   // A refused target keeps its ETag: the same bad body is not fetched (and

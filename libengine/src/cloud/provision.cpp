@@ -7,6 +7,7 @@
 #include <range/v3/algorithm/all_of.hpp>
 
 #include "codec.hpp"
+#include "reconcile/json_text.hpp"
 
 namespace engine::cloud {
 namespace {
@@ -43,11 +44,12 @@ Error config_error(const std::string& call, std::string message) {
 }
 
 Result<Json> parse_json_body(const std::string& call, const HttpResponse& response) {
-  Json json = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
-    return bad_response(call, response.status, fmt::format("the answer is not JSON: {:.80}", response.body));
+  auto parsed = reconcile::parse_json_text(response.body);  // nesting bounded before parsing
+  if (!parsed.ok()) {
+    return bad_response(call, response.status,
+                        fmt::format("the answer is {}: {:.80}", parsed.error().message, response.body));
   }
-  return json;
+  return Json(std::move(parsed).value());
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // The state report's diff, merge and acceptance rules (engine/cloud/json.hpp).
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
 #include <range/v3/algorithm/all_of.hpp>
@@ -6,6 +8,7 @@
 #include <string_view>
 
 #include "engine/cloud/json.hpp"
+#include "reconcile/json_text.hpp"
 
 namespace engine::cloud {
 namespace {
@@ -120,11 +123,13 @@ json apply_accepted_report(const json& last_accepted, const json& sent) {
 
 Result<reconcile::CloudTargetState> parse_target(const NewTarget& target, const std::string& device_uuid) {
   const std::string call = "parse target state";
-  const json body = json::parse(target.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    return Error{ErrorKind::BadResponse, 200, call, "the target state is not JSON", std::nullopt};
+  // Nesting bounded before parsing (reconcile/json_text.hpp).
+  auto body = reconcile::parse_json_text(target.body);
+  if (!body.ok()) {
+    return Error{ErrorKind::BadResponse, 200, call, fmt::format("the target state is {}", body.error().message),
+                 std::nullopt};
   }
-  auto parsed = reconcile::parse_target_state_v3(body, device_uuid);
+  auto parsed = reconcile::parse_target_state_v3(body.value(), device_uuid);
   if (!parsed.ok()) {
     return Error{ErrorKind::BadResponse, 200, call, parsed.error().to_string(), std::nullopt};
   }

@@ -11,6 +11,7 @@
 #include "codec.hpp"
 #include "engine/cloud/provision.hpp"
 #include "engine/cloud/target_poll.hpp"
+#include "reconcile/json_text.hpp"
 
 namespace engine::cloud {
 namespace {
@@ -81,10 +82,12 @@ std::map<std::string, std::string> supervisor_config_defaults(std::chrono::milli
 
 Result<Preload> parse_preload(std::string_view text, const std::string& device_uuid) {
   const std::string call = "read apps.json";
-  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded() || !body.is_object()) {
-    return Error{ErrorKind::Config, 0, call, "apps.json is not a JSON object", std::nullopt};
+  auto parsed_text = reconcile::parse_json_text(text);  // nesting bounded before parsing
+  if (!parsed_text.ok()) {
+    return Error{ErrorKind::Config, 0, call, fmt::format("apps.json is {}", parsed_text.error().message), std::nullopt};
   }
+  json body = std::move(parsed_text).value();
+  if (!body.is_object()) return Error{ErrorKind::Config, 0, call, "apps.json is not a JSON object", std::nullopt};
   if (body.empty()) return Error{ErrorKind::Config, 0, call, "apps.json is empty (consumed)", std::nullopt};
   bool pin = false;
   if (auto it = body.find("pinDevice"); it != body.end()) {
@@ -135,7 +138,8 @@ Result<PinOutcome> pin_to_release(HttpClient& api, const std::string& device_api
   lookup.cancel = cancel;
   auto found = api.perform(lookup);
   if (!found) return found.error();
-  const json body = json::parse(found->body, nullptr, /*allow_exceptions=*/false);
+  auto parsed = reconcile::parse_json_text(found->body);  // nesting bounded before parsing
+  const json body = parsed.ok() ? std::move(parsed).value() : json();
   const json* rows = body.is_object() && body.contains("d") && body["d"].is_array() ? &body["d"] : nullptr;
   if (rows == nullptr) return Error{ErrorKind::BadResponse, found->status, lookup.call, "no \"d\" list", std::nullopt};
   if (rows->empty() || !(*rows)[0].contains("id") || !(*rows)[0]["id"].is_number_integer()) {
