@@ -26,9 +26,8 @@ Status keep_copy(Store::Impl& impl, std::string_view operation) {
   if (impl.copy_text == text) return std::nullopt;
   // Unknown until the write succeeds: a failed write may have left either.
   impl.copy_text.reset();
-  if (auto error = write_atomically(copy_path(impl.options.path), text, fmt::format("{}: write state copy", operation))) {
-    return error;
-  }
+  const std::string write = fmt::format("{}: write state copy", operation);
+  if (auto error = write_atomically(copy_path(impl.options.path), text, write)) return error;
   impl.copy_text = std::move(text);
   return std::nullopt;
 }

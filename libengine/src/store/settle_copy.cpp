@@ -116,7 +116,9 @@ Result<CopyOutcome> settle_copy(Store::Impl& impl, const std::optional<Recovery>
                     : !copy.state  ? fmt::format("the state copy was damaged: {}", copy.problem)
                                    : std::string("the state copy was stale: it differed from the database");
   const std::string text = encode_copy(stored.value());
-  if (auto error = write_atomically(path, text, kOperation)) return CopyOutcome{CopyAction::Rewritten, std::move(why), *error};
+  if (auto error = write_atomically(path, text, kOperation)) {
+    return CopyOutcome{CopyAction::Rewritten, std::move(why), *error};
+  }
   impl.copy_text = text;
   return CopyOutcome{CopyAction::Rewritten, std::move(why), {}};
 }

@@ -25,11 +25,13 @@ constexpr std::string_view kMagic = "supervisor-state-copy";
 constexpr int kVersion = 1;
 constexpr std::string_view kDecode = "read state copy";
 
-Error damaged(std::string message) { return Error{ErrorKind::StoredData, std::string(kDecode), std::move(message), 0}; }
+Error damaged(std::string message) {
+  return Error{ErrorKind::StoredData, std::string(kDecode), std::move(message), 0};
+}
 
 Error file_error(std::string_view operation, const fs::path& path, int error) {
-  return Error{ErrorKind::FileSystem, std::string(operation), fmt::format("{}: {}", path.string(), std::strerror(error)),
-               0};
+  return Error{ErrorKind::FileSystem, std::string(operation),
+               fmt::format("{}: {}", path.string(), std::strerror(error)), 0};
 }
 
 nlohmann::json config_json(const std::map<std::string, std::string>& values) {
@@ -170,7 +172,10 @@ Status write_atomically(const fs::path& path, std::string_view text, std::string
 Result<std::optional<std::string>> read_whole(const fs::path& path, std::string_view operation) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    if (ec) return Error{ErrorKind::FileSystem, std::string(operation), fmt::format("{}: {}", path.string(), ec.message()), 0};
+    if (ec) {
+      return Error{ErrorKind::FileSystem, std::string(operation), fmt::format("{}: {}", path.string(), ec.message()),
+                   0};
+    }
     return std::optional<std::string>();
   }
   std::ifstream in(path, std::ios::binary);
