@@ -7,6 +7,7 @@
 
 #include "engine/docker/client.hpp"
 #include "engine/runtime/container_spec.hpp"
+#include "engine/runtime/supervisor_network.hpp"
 #include "version.hpp"
 
 namespace supervisor {
@@ -49,6 +50,8 @@ engine::CreateBodyFn make_create_body(const Config& config, const DeviceIdentity
   options.version = kSupervisorVersion;
   options.api_endpoint = config.api_endpoint;
   options.listen_port = config.listen_port;
+  // Services that use the supervisor API reach it at supervisor0's gateway.
+  options.supervisor_api_host = engine::supervisor_network::kGateway;
   options.hostname = host_name();
   options.host_has_modules = std::filesystem::exists("/lib/modules");
   options.host_has_firmware = std::filesystem::exists("/lib/firmware");

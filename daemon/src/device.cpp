@@ -29,6 +29,7 @@ engine::RuntimeSettings runtime_settings(const Config& config) {
   settings.reboot_breadcrumb = (fs::path(config.data_dir) / "reboot-required").string();
   settings.keep_images = config.local_mode;
   settings.keep_volumes = config.local_mode;
+  settings.manage_supervisor_network = true;
   return settings;
 }
 

@@ -179,6 +179,7 @@ void apply(World& world, const Step& step, UserLocks& user_locks) {
             if (App* app = find_app(state, s.app_id)) app->commit = s.commit;
           },
           [&](const RequireReboot&) { context.reboot_breadcrumb_set = true; },
+          [&](const EnsureSupervisorNetwork&) { context.supervisor_network_ready = true; },
           // A noop changes nothing the planner reads.
           [](const Noop&) {},
       },

@@ -56,6 +56,7 @@ std::string describe(const Step& step) {
           [](const ReleaseLock& s) { return fmt::format("app {}", s.app_id); },
           [](const UpdateCommit& s) { return fmt::format("app {} -> {}", s.app_id, s.commit); },
           [](const RequireReboot& s) { return fmt::format("app {} service {}", s.app_id, s.service_name); },
+          [](const EnsureSupervisorNetwork&) { return std::string("supervisor0"); },
           [](const Noop&) { return std::string(); },
       },
       step);

@@ -26,6 +26,7 @@ const char* action_name(const Step& step) {
                         [](const ReleaseLock&) { return "releaseLock"; },
                         [](const UpdateCommit&) { return "updateCommit"; },
                         [](const RequireReboot&) { return "requireReboot"; },
+                        [](const EnsureSupervisorNetwork&) { return "ensureSupervisorNetwork"; },
                         [](const Noop&) { return "noop"; },
                     },
                     step);
@@ -50,6 +51,7 @@ const std::string& reason_of(const Step& step) {
                         [](const ReleaseLock& s) -> const std::string& { return s.reason; },
                         [](const UpdateCommit& s) -> const std::string& { return s.reason; },
                         [](const RequireReboot& s) -> const std::string& { return s.reason; },
+                        [](const EnsureSupervisorNetwork& s) -> const std::string& { return s.reason; },
                         [](const Noop& s) -> const std::string& { return s.reason; },
                     },
                     step);
@@ -74,7 +76,8 @@ AppId app_of(const Step& step) {
                         [](const ReleaseLock& s) { return s.app_id; },
                         [](const UpdateCommit& s) { return s.app_id; },
                         [](const RequireReboot& s) { return s.app_id; },
-                        [](const Noop&) -> AppId { return 0; },  // device-wide
+                        [](const EnsureSupervisorNetwork&) -> AppId { return 0; },  // device-wide
+                        [](const Noop&) -> AppId { return 0; },
                     },
                     step);
 }

@@ -30,7 +30,11 @@ if engine_answers; then
   images=$( { docker images -q --filter "label=$image_label" ;
               docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "(^|/)$test_prefix/" ; } | sort -u)
   for image in $images; do docker rmi "$image" >/dev/null 2>&1 || true; done
+  if [ -e "$state/supervisor0.ours" ]; then
+    docker network rm supervisor0 >/dev/null 2>&1 || true
+  fi
 fi
+rm -f "$state/supervisor0.ours"
 
 stop_pid "$state/registry.pid" docker-registry
 stop_pid "$state/dockerd.pid" dockerd

@@ -119,6 +119,9 @@ push_only() {
 }
 
 start_engine "$state"
+# supervisor0 is the supervisor's own network (the daemons under test create
+# it); down.sh removes it only when this environment found none.
+docker network inspect supervisor0 >/dev/null 2>&1 || touch "$state/supervisor0.ours"
 start_registry
 addr=$(cat "$state/registry.addr")
 build_images "$addr"

@@ -362,3 +362,67 @@ TEST_CASE("an exited container whose target runs is left to the restart policy u
   CHECK(started[0].target.service_name == "db");
   CHECK(started[0].target.container_id == "d1");
 }
+
+// An image rebuilt under the same name (`balena push` in local mode builds
+// `local_web` again) is a new image: the engine id the name resolves to
+// decides, as the balena supervisor compares them.
+TEST_CASE("a service whose image name now resolves to another engine image is recreated") {
+  auto r = device_with_engine_images();
+  auto& web = r.current.apps[0].services[0];
+  web.docker_image_id = "sha256:w0";  // created from the image web:1 named before the rebuild
+  r.context.available_images = {reconcile::image_of(web), reconcile::image_of(r.current.apps[0].services[1])};
+  const auto killed = steps_of<reconcile::Kill>(r);
+  REQUIRE(killed.size() == 1);
+  CHECK(killed[0].current.service_name == "web");
+
+  // The same engine image: nothing to recreate.
+  web.docker_image_id = "sha256:w1";
+  CHECK(steps_of<reconcile::Kill>(r).empty());
+}
+
+TEST_CASE("while either engine id is unknown, images are the same by name") {
+  auto r = device();
+  r.current.apps[0].services[0].docker_image_id = "sha256:w0";  // the engine lists no image for web:1
+  CHECK(test::plan(r).empty());
+}
+
+// supervisor0: the network the services that use the supervisor API join.
+namespace {
+
+reconcile::PlanRequest device_without_supervisor_network() {
+  auto r = device();
+  r.context.supervisor_network_ready = false;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a missing supervisor0 is created first, before anything else, without a lock") {
+  auto r = device_without_supervisor_network();
+  target_service(r, "web").image = "web:2";  // an update waits for it
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"ensureSupervisorNetwork"}));
+  CHECK(reconcile::app_of(reconcile::next_steps(r.current, r.target, r.context).at(0)) == 0);
+}
+
+TEST_CASE("services that use the supervisor API are killed before supervisor0 is made anew") {
+  auto r = device_without_supervisor_network();
+  auto& web = r.current.apps[0].services[0];
+  reconcile::ServiceConfig api_user = web.config();
+  api_user.composition = R"({"labels": {"io.balena.features.supervisor-api": "1"}})";
+  web.set_config(api_user);
+  // Host networking: it reaches the API on 127.0.0.1 and is not on supervisor0.
+  reconcile::ServiceConfig host_user = r.current.apps[0].services[1].config();
+  host_user.composition = R"({"labels": {"io.resin.features.supervisor-api": "true"}, "network_mode": "host"})";
+  r.current.apps[0].services[1].set_config(host_user);
+
+  const auto killed = steps_of<reconcile::Kill>(r);
+  REQUIRE(killed.size() == 1);
+  CHECK(killed[0].current.service_name == "web");
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"kill"}));
+
+  web.status = reconcile::ServiceStatus::Stopping;  // still going: wait for it
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"noop"}));
+
+  r.current.apps[0].services.erase(r.current.apps[0].services.begin());  // gone
+  CHECK_THAT(test::actions(r), Equals(std::vector<std::string>{"ensureSupervisorNetwork"}));
+}

@@ -13,6 +13,7 @@
 #include "engine/docker/json.hpp"
 #include "engine/runtime/docker_errors.hpp"
 #include "engine/runtime/names.hpp"
+#include "engine/runtime/supervisor_network.hpp"
 #include "reconcile/compose_json.hpp"
 #include "reconcile/json.hpp"
 #include "reconcile/overloaded.hpp"
@@ -73,6 +74,7 @@ Status DockerExecutor::run(const reconcile::Step& step, const CancelFlag& cancel
           [&](const ReleaseLock& s) { return locks_.release(s.app_id); },
           [&](const UpdateCommit& s) { return records_.set_commit(s.app_id, s.commit); },
           [&](const RequireReboot&) { return require_reboot(); },
+          [&](const EnsureSupervisorNetwork&) { return supervisor_network::ensure(docker_); },
           // The loop waits between batches that only wait; nothing to do.
           [&](const Noop&) { return Status::success(); },
       },

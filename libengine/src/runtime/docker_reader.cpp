@@ -17,6 +17,7 @@
 #include "engine/docker/json.hpp"
 #include "engine/runtime/docker_errors.hpp"
 #include "engine/runtime/names.hpp"
+#include "engine/runtime/supervisor_network.hpp"
 #include "reconcile/compose_json.hpp"
 #include "reconcile/json.hpp"
 #include "reconcile/status.hpp"
@@ -119,6 +120,11 @@ Status DockerReader::read(Snapshot& out) {
   if (Status read = read_networks(supervised, apps); !read.ok()) return read;
   if (Status read = read_volumes(supervised, apps); !read.ok()) return read;
   if (Status read = read_images(context); !read.ok()) return read;
+  if (settings_.manage_supervisor_network) {
+    auto ready = supervisor_network::ready(docker_);
+    if (!ready.ok()) return ready.error();
+    context.supervisor_network_ready = ready.value();
+  }
 
   std::map<reconcile::AppId, std::string> commits;
   if (Status read = records_.commits(commits); !read.ok()) return read;

@@ -92,6 +92,11 @@ struct ServiceOptions {
 
 // Networks: {"name", "appId", "appUuid", "config": {compose keys}}.
 // normalize_network fills in defaults and the supervisor's labels.
+// Whether a service joins supervisor0, the supervisor's own network: it asks
+// for the supervisor API (label io.balena.features.supervisor-api, or its
+// io.resin. spelling, truthy) and has a network stack of its own.
+[[nodiscard]] bool joins_supervisor_network(const nlohmann::json& composition);
+
 [[nodiscard]] Parsed<nlohmann::json> normalize_network(const nlohmann::json& network);
 [[nodiscard]] Parsed<nlohmann::json> network_create_body(const nlohmann::json& network);
 [[nodiscard]] Parsed<nlohmann::json> network_from_engine(const nlohmann::json& inspect);

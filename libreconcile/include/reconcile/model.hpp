@@ -230,6 +230,9 @@ struct Context {
   bool start_stopped = false;
   bool force = false;
   bool reboot_breadcrumb_set = false;
+  // The engine holds supervisor0 as the supervisor creates it (bridge name,
+  // subnet, gateway); false when it is missing or differs.
+  bool supervisor_network_ready = true;
 
   friend bool operator==(const Context&, const Context&) = default;
 };

@@ -114,6 +114,12 @@ struct RequireReboot {
   std::string reason;
   friend bool operator==(const RequireReboot&, const RequireReboot&) = default;
 };
+// Create the supervisor's own bridge (supervisor0: the network services that
+// use the supervisor API reach it on), removing a wrong one of that name first.
+struct EnsureSupervisorNetwork {
+  std::string reason;
+  friend bool operator==(const EnsureSupervisorNetwork&, const EnsureSupervisorNetwork&) = default;
+};
 struct Noop {  // nothing to do yet, but the loop must keep going
   std::string reason;
   friend bool operator==(const Noop&, const Noop&) = default;
@@ -121,7 +127,8 @@ struct Noop {  // nothing to do yet, but the loop must keep going
 
 using Step = std::variant<Fetch, Kill, Stop, Remove, Start, UpdateMetadata, Handover,
                           RemoveImage, SaveImage, CreateNetwork, CreateVolume, RemoveNetwork,
-                          RemoveVolume, TakeLock, ReleaseLock, UpdateCommit, RequireReboot, Noop>;
+                          RemoveVolume, TakeLock, ReleaseLock, UpdateCommit, RequireReboot,
+                          EnsureSupervisorNetwork, Noop>;
 
 // The step's action name as in JSON ("fetch", "kill", "updateMetadata", ...).
 [[nodiscard]] const char* action_name(const Step& step);

@@ -58,10 +58,7 @@ void apply_features(json& composition, json& feature_env, const Identity& /*id*/
     set_both(feature_env, "SUPERVISOR_PORT", port);
     set_both(feature_env, "SUPERVISOR_HOST", address);
     set_both(feature_env, "SUPERVISOR_ADDRESS", fmt::format("http://{}:{}", address, port));
-    // Containers that share another's network stack cannot join networks.
-    const bool own_networks = !host && network_mode != "none" && !starts_with(network_mode, "container:") &&
-                              !starts_with(network_mode, "service:");
-    if (own_networks) composition["networks"]["supervisor0"] = json::object();
+    if (joins_supervisor_network(composition)) composition["networks"]["supervisor0"] = json::object();
   } else if (composition.contains("networks")) {
     composition["networks"].erase("supervisor0");
   }
@@ -82,3 +79,21 @@ void apply_features(json& composition, json& feature_env, const Identity& /*id*/
 }
 
 }  // namespace reconcile::compose::detail
+
+namespace reconcile::compose {
+
+bool joins_supervisor_network(const nlohmann::json& composition) {
+  using nlohmann::json;
+  if (!composition.is_object()) return false;
+  const json labels = composition.value("labels", json::object());
+  if (!labels.is_object()) return false;
+  const auto asks = [&](const char* key) { return labels.contains(key) && detail::truthy(labels[key]); };
+  if (!asks("io.balena.features.supervisor-api") && !asks("io.resin.features.supervisor-api")) return false;
+  // Containers that share another's network stack cannot join networks.
+  const json mode = composition.value("network_mode", json(""));
+  const std::string network_mode = mode.is_string() ? mode.get<std::string>() : "";
+  return network_mode != "host" && network_mode != "none" && !detail::starts_with(network_mode, "container:") &&
+         !detail::starts_with(network_mode, "service:");
+}
+
+}  // namespace reconcile::compose

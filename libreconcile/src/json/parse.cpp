@@ -178,6 +178,7 @@ Context read_context(const Reader& reader, Seconds now, const State& current) {
   context.start_stopped = reader.bool_or("startStopped", false);
   context.force = reader.bool_or("force", false);
   context.reboot_breadcrumb_set = reader.bool_or("rebootBreadcrumbSet", false);
+  context.supervisor_network_ready = reader.bool_or("supervisorNetworkReady", true);
   return context;
 }
 

@@ -128,7 +128,8 @@ json to_json(const Context& context) {
           {"keepImages", context.keep_images},
           {"startStopped", context.start_stopped},
           {"force", context.force},
-          {"rebootBreadcrumbSet", context.reboot_breadcrumb_set}};
+          {"rebootBreadcrumbSet", context.reboot_breadcrumb_set},
+          {"supervisorNetworkReady", context.supervisor_network_ready}};
 }
 
 json to_json(const PlanRequest& request) {
@@ -182,6 +183,7 @@ json to_json(const Step& step) {
             out["appId"] = s.app_id;
             out["serviceName"] = s.service_name;
           },
+          [](const EnsureSupervisorNetwork&) {},
           [](const Noop&) {},
       },
       step);

@@ -34,9 +34,12 @@ bool same_networks(const Service& current, const Service& target) {
   return true;
 }
 
+// As the balena supervisor: the image a name resolves to decides, so an image
+// rebuilt under the same name (`balena push` in local mode) is a new image.
+// Names decide only while either id is unknown.
 bool same_image(const Service& current, const Service& target, std::optional<std::string_view> target_image_id) {
-  if (current.image == target.image) return true;
-  return current.docker_image_id && target_image_id && *current.docker_image_id == *target_image_id;
+  if (current.docker_image_id && target_image_id) return *current.docker_image_id == *target_image_id;
+  return current.image == target.image;
 }
 
 }  // namespace

@@ -372,6 +372,7 @@ void gen_context(Scenario& s) {
   context.keep_volumes = chance(30);
   context.keep_images = chance(12);
   context.reboot_breadcrumb_set = chance(10);
+  context.supervisor_network_ready = !chance(10);
   context.has_leftover_locks = chance(10);
 }
 
@@ -422,6 +423,7 @@ rc::Gen<Scenario> gen_settled_scenario() {
     context.downloading.clear();
     context.locks_held.clear();
     context.has_leftover_locks = false;
+    context.supervisor_network_ready = true;  // settled: supervisor0 is as made
     s.user_locks.clear();
     std::vector<App> current;
     std::set<AppId> rejected;

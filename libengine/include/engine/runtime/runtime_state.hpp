@@ -17,6 +17,10 @@ struct RuntimeSettings {
   // When set ("key=value"), only containers, networks and volumes carrying
   // this label are read: tests on a shared engine see only their own objects.
   std::string scope_label;
+  // The snapshot reports whether supervisor0 is as the supervisor makes it,
+  // so the planner makes it anew when not. Off: it is taken as ready (tools
+  // and tests that do not own the engine's supervisor0 leave it alone).
+  bool manage_supervisor_network = false;
 };
 
 class Downloads {

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""End-to-end: the balena local development loop. The daemon in local mode is
+driven with the requests the balena CLI sends for `balena push <device>`
+(shared/reference/local-api.md, Local-mode endpoints), the images rebuilt
+under the same names between pushes, as the CLI builds them on the device's
+engine; and a service that uses the supervisor API on supervisor0.
+
+usage: test_local_dev.py SUPERVISOR TESTENV_DIR
+Needs the docker_env fixture (scripts/testenv/up.sh; down.sh removes
+supervisor0 when up.sh found none). Prints one line per check and a closing
+'N passed, N failed' line.
+"""
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+
+from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
+from e2e_daemon import Daemon  # noqa: E402
+
+SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
+ENV = dict(line.strip().split("=", 1) for line in open(os.path.join(TESTENV, "env")) if "=" in line)
+APP_ID = random.randint(100000, 999999)  # this run's app: everything it creates carries it
+# The CLI names the images it builds local_image_<service>; the test prefix
+# lets down.sh find them whatever happens here.
+ALPHA_IMAGE = f"{ENV['IMAGE_PREFIX']}/local_image_alpha_{APP_ID}:latest"
+BETA_IMAGE = f"{ENV['IMAGE_PREFIX']}/local_image_beta_{APP_ID}:latest"
+COMMAND = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+
+
+def containers():
+    """service name -> (container id, image id) of this run's containers."""
+    out = {}
+    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
+        info = json.loads(docker("inspect", cid))[0]
+        out[info["Config"]["Labels"]["io.balena.service-name"]] = (info["Id"], info["Image"])
+    return out
+
+
+def build(image, revision):
+    """An image under `image` with content of its own, as `balena push` builds
+    one: the same name, a new image id each time."""
+    cid = docker("create", ENV["BUSYBOX_IMAGE"])
+    try:
+        docker("commit", "--change", f"ENV REVISION={revision}", cid, image)
+    finally:
+        docker("rm", "-f", cid, check=False)
+    return docker("image", "inspect", "--format", "{{.Id}}", image)
+
+
+def cli_target(name, config):
+    """The body `balena push` posts (its releaseId a string, as the CLI's)."""
+    def service(sid, service_name, image, **compose):
+        return {"serviceName": service_name, "serviceId": sid, "imageId": sid, "image": image,
+                "environment": {}, "labels": compose.pop("labels", {}), "running": True,
+                "command": COMMAND, **compose}
+    return {"local": {"name": name, "config": config, "apps": {str(APP_ID): {
+        "name": "localapp", "commit": "localcommit", "releaseId": "1",
+        "services": {"1": service(1, "alpha", ALPHA_IMAGE, labels={"io.balena.features.supervisor-api": "1"}),
+                     "2": service(2, "beta", BETA_IMAGE)},
+        "volumes": {}, "networks": {}}}}, "force": False}
+
+
+def supervisor0():
+    """(subnet, gateway, attached container ids) of supervisor0, None when absent."""
+    found = json.loads(docker("network", "inspect", "supervisor0", check=False) or "[]")
+    if not found:
+        return None
+    network = found[0]
+    config = network["IPAM"]["Config"][0]
+    return config.get("Subnet"), config.get("Gateway"), set(network.get("Containers") or {})
+
+
+def environment(cid):
+    env = json.loads(docker("inspect", "--format", "{{json .Config.Env}}", cid))
+    return dict(entry.split("=", 1) for entry in env)
+
+
+def wait_for(what, predicate, timeout=60, daemon=None):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not within {timeout}s" + ("\n" + daemon.logs()[-3000:] if daemon else ""))
+
+
+def cleanup():
+    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
+        docker("rm", "-f", "-v", cid, check=False)
+    for net in docker("network", "ls", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
+        docker("network", "rm", net, check=False)
+    docker("rmi", ALPHA_IMAGE, BETA_IMAGE, check=False)
+
+
+def main():
+    if refuse_foreign_engine("e2e"):
+        return 1
+    work = tempfile.mkdtemp(prefix="supervisor-e2e-local-")
+    daemon = Daemon(SUPERVISOR, ENV["DOCKER_HOST"], os.path.join(work, "device"), free_port())
+    state = {}
+    try:
+        state["alpha1"] = build(ALPHA_IMAGE, 1)
+        build(BETA_IMAGE, 1)
+        daemon.start()
+
+        def push(revision):
+            # The CLI's order: the version, the device, the current target
+            # (whose name and config it keeps), then the new target.
+            status, body = daemon.get("/v2/version")
+            assert status == 200 and json.loads(body)["version"], (status, body)
+            status, body = daemon.get("/v2/local/device-info")
+            assert status == 200 and json.loads(body)["info"]["arch"], (status, body)
+            status, body = daemon.get("/v2/local/target-state")
+            assert status == 200, (status, body)
+            current = json.loads(body)["state"]["local"]
+            status, body = daemon.post_target(cli_target(current["name"], current["config"]))
+            assert status == 200 and json.loads(body) == {"status": "success", "message": "OK"}, (status, body)
+            return daemon.wait_applied("localcommit", 2)
+
+        def first_push():
+            push(1)
+            state["release1"] = containers()
+            assert state["release1"]["alpha"][1] == state["alpha1"], state["release1"]
+        check("a first push brings the services up", first_push)
+
+        def api_service():
+            subnet, gateway, attached = wait_for("supervisor0", supervisor0)
+            assert (subnet, gateway) == ("10.114.104.0/25", "10.114.104.1"), (subnet, gateway)
+            alpha, beta = state["release1"]["alpha"][0], state["release1"]["beta"][0]
+            assert alpha in attached and beta not in attached, (attached, alpha, beta)
+            env = environment(alpha)
+            assert env.get("BALENA_SUPERVISOR_ADDRESS") == f"http://10.114.104.1:{daemon.port}", env
+            assert env.get("BALENA_SUPERVISOR_HOST") == "10.114.104.1", env
+        check("a service with io.balena.features.supervisor-api runs on supervisor0 with its address", api_service)
+
+        def second_push():
+            alpha2 = build(ALPHA_IMAGE, 2)  # rebuilt under the same name; beta unchanged
+            assert alpha2 != state["alpha1"]
+            push(2)
+            after = wait_for("alpha on its rebuilt image",
+                             lambda: (lambda c: c if c.get("alpha", (None, None))[1] == alpha2 else None)(containers()))
+            assert after["alpha"][0] != state["release1"]["alpha"][0], "alpha was not recreated"
+            assert after["beta"] == state["release1"]["beta"], "beta, unchanged, was recreated"
+            state["release2"] = after
+        check("a second push of a rebuilt image recreates its service, and only it", second_push)
+
+        def network_comes_back():
+            # Only a supervisor0 this test environment brought (up.sh found
+            # none) is the tests' to remove.
+            assert os.path.exists(os.path.join(TESTENV, "supervisor0.ours")), \
+                "supervisor0 existed before the test environment: not removing it"
+            alpha = state["release2"]["alpha"][0]
+            docker("network", "disconnect", "-f", "supervisor0", alpha)
+            docker("network", "rm", "supervisor0")
+            subnet, gateway, _ = wait_for("supervisor0 made anew", supervisor0)
+            assert (subnet, gateway) == ("10.114.104.0/25", "10.114.104.1"), (subnet, gateway)
+            # alpha, no longer on it, is recreated onto it.
+            attached = wait_for("alpha on supervisor0 again",
+                                lambda: (lambda n, c: c.get("alpha", (None,))[0] in n[2] if n else False)(
+                                    supervisor0(), containers()), daemon=daemon)
+            assert attached
+            daemon.wait_applied("localcommit", 2, timeout=60)
+        check("supervisor0 removed by hand comes back, and the API service with it", network_comes_back)
+    finally:
+        daemon.stop()
+        cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+    return summary("e2e")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
