@@ -8,6 +8,7 @@
 #include "reconcile/intermediate.hpp"
 #include "reconcile/plan_text.hpp"
 #include "reconcile/planner.hpp"
+#include "reconcile/system_message.hpp"
 
 namespace supervisor {
 namespace {
@@ -267,8 +268,9 @@ ApplyLoop::RunEnd ApplyLoop::apply_once(RunKind kind, engine::Force force, engin
     log_.info("plan", "running a batch", {{"batch", fmt::to_string(batch)}, {"steps", fmt::to_string(steps.size())}});
     for (const auto& step : steps) {
       if (!std::holds_alternative<reconcile::Noop>(step)) {
-        log_.info("step", reconcile::reason_of(step),
-                  {{"action", reconcile::action_name(step)}, {"what", reconcile::describe(step)}});
+        log_.system(Level::Info, "step", reconcile::reason_of(step),
+                    reconcile::system_message(step, reconcile::StepPhase::Started).value_or(""),
+                    {{"action", reconcile::action_name(step)}, {"what", reconcile::describe(step)}});
       }
     }
     const auto progress = [this](const reconcile::Step& step, int percent) {
@@ -292,16 +294,19 @@ ApplyLoop::RunEnd ApplyLoop::apply_once(RunKind kind, engine::Force force, engin
     for (std::size_t i = 0; i < steps.size(); ++i) {
       if (std::holds_alternative<reconcile::Noop>(steps[i])) continue;
       if (results[i].status.ok()) {
-        log_.info("step-done", "", {{"action", reconcile::action_name(steps[i])},
-                                    {"what", reconcile::describe(steps[i])},
-                                    {"seconds", fmt::format("{}", results[i].seconds)}});
+        log_.system(Level::Info, "step-done", "",
+                    reconcile::system_message(steps[i], reconcile::StepPhase::Done).value_or(""),
+                    {{"action", reconcile::action_name(steps[i])},
+                     {"what", reconcile::describe(steps[i])},
+                     {"seconds", fmt::format("{}", results[i].seconds)}});
         continue;
       }
       const engine::Error& error = results[i].status.error();
-      log_.error("step-failed", error.message,
-                 {{"action", reconcile::action_name(steps[i])},
-                  {"what", reconcile::describe(steps[i])},
-                  {"kind", engine::to_string(error.kind)}});
+      log_.system(Level::Error, "step-failed", error.message,
+                  reconcile::system_message(steps[i], reconcile::StepPhase::Failed, error.message).value_or(""),
+                  {{"action", reconcile::action_name(steps[i])},
+                   {"what", reconcile::describe(steps[i])},
+                   {"kind", engine::to_string(error.kind)}});
       if (!first_error) {
         first_error = engine::Error{error.kind, fmt::format("{}: {}", reconcile::describe(steps[i]), error.message)};
       }

@@ -105,15 +105,24 @@ std::string Logger::format(const LogEvent& event) {
 }
 
 void Logger::log(Level level, std::string_view event, std::string message, std::initializer_list<Field> fields) {
+  system(level, event, std::move(message), std::string(), fields);
+}
+
+void Logger::system(Level level, std::string_view event, std::string message, std::string system_text,
+                    std::initializer_list<Field> fields) {
   LogEvent entry;
   entry.timestamp_ms = now_ms();
   entry.level = level;
   entry.event = event;
   entry.message = std::move(message);
+  entry.system_text = std::move(system_text);
   for (const auto& [key, value] : fields) entry.fields.emplace_back(key, value);
+  emit(std::move(entry));
+}
 
+void Logger::emit(LogEvent entry) {
   const std::lock_guard<std::mutex> lock(mutex_);
-  if (level >= override_.value_or(threshold_)) sink_(format(entry));
+  if (entry.level >= override_.value_or(threshold_)) sink_(format(entry));
   for (const auto& [id, subscriber] : subscribers_) subscriber(entry);
 }
 

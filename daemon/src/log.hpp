@@ -26,6 +26,10 @@ struct LogEvent {
   std::string event;                                      // short name: "step", "apply", ...
   std::vector<std::pair<std::string, std::string>> fields;
   std::string message;                                    // readable sentence for people
+  // The balena supervisor's system line for this event ("Installing service
+  // 'web example/web:1'"): what the log streams show; empty for the daemon's
+  // internal events.
+  std::string system_text;
   // A line of a container's output (not the supervisor's own event).
   bool from_container = false;
   bool is_stderr = false;
@@ -61,6 +65,11 @@ class Logger {
     log(Level::Error, event, std::move(message), fields);
   }
 
+  // An event that is also one of balena's system lines (`system_text`, see
+  // LogEvent): written as any event, shown as that line in the log streams.
+  void system(Level level, std::string_view event, std::string message, std::string system_text,
+              std::initializer_list<Field> fields = {});
+
   // A container's output line: handed to subscribers only (the daemon's own
   // stderr carries the supervisor's events, not the services' output).
   void container_line(const std::string& service_name, std::int64_t service_id, bool is_stderr,
@@ -75,6 +84,8 @@ class Logger {
   [[nodiscard]] static std::string format(const LogEvent& event);
 
  private:
+  void emit(LogEvent entry);
+
   std::mutex mutex_;
   Level threshold_;
   std::optional<Level> override_;

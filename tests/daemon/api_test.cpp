@@ -180,20 +180,31 @@ TEST_CASE("a failed action's kind decides its HTTP status: a held lock is 423, t
   CHECK(supervisor::api::http_status_of(engine::ErrorKind::NotFound) == 404);
 }
 
-TEST_CASE("local logs stream NDJSON lines as events happen") {
+TEST_CASE("local logs stream balena's system lines and failures, not the daemon's internal events") {
   Fixture f;
   f.device.local_mode = true;
   std::string received;
   std::thread writer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    f.device.logger.info("step", "kill app 1 service main");
+    f.device.logger.info("plan", "running a batch");
+    f.device.logger.system(supervisor::Level::Info, "step", "its configuration changed",
+                           "Killing service 'main example/main:1'");
+    f.device.logger.error("snapshot", "cannot read the device's state");
   });
   f.client->Get("/v2/local/logs", [&](const char* data, size_t length) {
     received.append(data, length);
-    return received.find("kill app 1") == std::string::npos;  // stop once the event arrived
+    return received.find("cannot read") == std::string::npos;  // stop once the last event arrived
   });
   writer.join();
-  const auto first = received.substr(0, received.find('\n'));
-  CHECK(json::parse(first) == json{{"message", "Streaming logs"}, {"isSystem", true}});
-  CHECK_THAT(received, Catch::Matchers::Contains("step: kill app 1 service main"));
+  std::vector<json> lines;
+  for (std::size_t at = 0, end; (end = received.find('\n', at)) != std::string::npos; at = end + 1) {
+    lines.push_back(json::parse(received.substr(at, end - at)));
+  }
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == json{{"message", "Streaming logs"}, {"isSystem", true}});
+  CHECK(lines[1]["message"] == "Killing service 'main example/main:1'");
+  CHECK(lines[1]["isSystem"] == true);
+  CHECK_FALSE(lines[1].contains("isStdErr"));
+  CHECK(lines[2]["message"] == "cannot read the device's state");
+  CHECK(lines[2]["isStdErr"] == true);
 }

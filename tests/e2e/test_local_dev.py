@@ -16,7 +16,9 @@ import random
 import shutil
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 
 from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
@@ -166,6 +168,33 @@ def main():
             assert attached
             daemon.wait_applied("localcommit", 2, timeout=60)
         check("supervisor0 removed by hand comes back, and the API service with it", network_comes_back)
+
+        def system_lines():
+            # What `balena logs <device>` shows while a service restarts.
+            lines, done = [], threading.Event()
+
+            def read():
+                with urllib.request.urlopen(f"http://127.0.0.1:{daemon.port}/v2/local/logs", timeout=30) as stream:
+                    while not done.is_set():
+                        line = stream.readline().decode()
+                        if not line:
+                            return
+                        lines.append(json.loads(line))
+                        if lines[-1].get("message", "").startswith("Started service 'beta"):
+                            done.set()
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            time.sleep(0.5)
+            status, body = daemon.request("POST", f"/v2/applications/{APP_ID}/restart-service",
+                                          json.dumps({"serviceName": "beta"}), {"Content-Type": "application/json"})
+            assert status == 200, (status, body)
+            assert done.wait(30), f"no 'Started service' line: {lines}"
+            system = [line["message"] for line in lines if line.get("isSystem")]
+            assert f"Killing service 'beta {BETA_IMAGE}'" in system, system
+            assert f"Installing service 'beta {BETA_IMAGE}'" in system, system
+            internal = [m for m in system if m.split(":")[0] in ("plan", "step", "step-done", "settled", "target")]
+            assert not internal, f"internal event names in the stream: {internal}"
+        check("the log stream shows balena's system lines (Killing service, Installing service)", system_lines)
     finally:
         daemon.stop()
         cleanup()

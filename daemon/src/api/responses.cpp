@@ -167,11 +167,17 @@ void stream_logs(Logger& log, const std::atomic<bool>& stopping, httplib::Respon
     if (event.from_container) {
       line = {{"serviceName", event.service_name}, {"serviceId", event.service_id}, {"message", event.message},
               {"isStdErr", event.is_stderr}, {"timestamp", event.timestamp_ms}};
-    } else {
-      line = {{"message", event.message.empty() ? Logger::format(event) : event.event + ": " + event.message},
-              {"isSystem", true},
-              {"timestamp", event.timestamp_ms}};
+    } else if (!event.system_text.empty()) {
+      line = {{"message", event.system_text}, {"isSystem", true}, {"timestamp", event.timestamp_ms}};
       if (event.level == Level::Error) line["isStdErr"] = true;
+    } else if (event.level >= Level::Warn) {
+      // A failure without a balena line of its own is still the user's to see.
+      line = {{"message", event.message.empty() ? Logger::format(event) : event.message},
+              {"isSystem", true},
+              {"isStdErr", true},
+              {"timestamp", event.timestamp_ms}};
+    } else {
+      return;  // the daemon's internal events ("plan", "settled") are its own log's
     }
     const std::lock_guard<std::mutex> lock(queue->mutex);
     if (queue->lines.size() < 10'000) queue->lines.push_back(line.dump() + "\n");  // slow client: drop
