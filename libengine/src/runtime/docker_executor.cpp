@@ -191,12 +191,15 @@ Status DockerExecutor::create(const reconcile::Service& target, std::string& id)
   labels[names::kComposition] = target.config().composition;
   labels[names::kImage] = target.image;
   // The body binds the service's lock directory; the service writes its
-  // lockfiles there, so it must exist.
-  const std::string lock_dir = locks_.service_dir(target.app_id, target.service_name);
+  // lockfiles there, so it must exist. The path is checked to stay under the
+  // lock directory, whatever the service's name.
+  const auto lock_dir = locks_.lock_dir(target.app_id, target.service_name);
+  if (!lock_dir.ok()) return lock_dir.error();
   std::error_code made;
-  std::filesystem::create_directories(lock_dir, made);
+  std::filesystem::create_directories(lock_dir.value(), made);
   if (made) {
-    return Status::failure(ErrorKind::FileSystem, fmt::format("cannot create {}: {}", lock_dir, made.message()));
+    return Status::failure(ErrorKind::FileSystem,
+                           fmt::format("cannot create {}: {}", lock_dir.value(), made.message()));
   }
   // The engine takes one network in the create body; the others are joined.
   json extra_networks = json::object();

@@ -9,6 +9,7 @@
 #include "model_readers.hpp"
 #include "reader.hpp"
 #include "reconcile/json.hpp"
+#include "reconcile/json_text.hpp"
 
 namespace reconcile {
 namespace {
@@ -207,13 +208,9 @@ Parsed<PlanRequest> parse_plan_request(const nlohmann::json& json) {
 }
 
 Parsed<PlanRequest> parse_plan_request_text(std::string_view text) {
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& error) {  // parse_error, and out_of_range for 1E999 (found by fuzzing)
-    return ParseError{"", std::string("not valid JSON: ") + error.what()};
-  }
-  return parse_plan_request(json);
+  auto json = parse_json_text(text);
+  if (!json.ok()) return json.error();
+  return parse_plan_request(json.value());
 }
 
 Parsed<Service> service_from_json(const nlohmann::json& json, bool is_current, Seconds now) {
