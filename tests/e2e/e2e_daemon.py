@@ -46,9 +46,12 @@ class Daemon:
             return f.read()
 
     def request(self, method, path, body=None, headers=None):
+        """(status, body text); a body is sent as JSON unless headers say otherwise."""
         data = body.encode() if isinstance(body, str) else body
+        if headers is None:
+            headers = {"Content-Type": "application/json"} if body is not None else {}
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
-                                     headers=headers or {})
+                                     headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return resp.status, resp.read().decode()
@@ -59,8 +62,13 @@ class Daemon:
         return self.request("GET", path, headers=headers)
 
     def post_target(self, target):
-        return self.request("POST", "/v2/local/target-state", json.dumps(target),
-                            {"Content-Type": "application/json"})
+        """Posts a target: a dict, or JSON text as it is (bad JSON included)."""
+        return self.request("POST", "/v2/local/target-state", target if isinstance(target, str) else json.dumps(target))
+
+    def stored_target(self):
+        status, body = self.get("/v2/local/target-state")
+        assert status == 200, (status, body)
+        return json.loads(body)
 
     def wait_applied(self, release, services, timeout=120):
         deadline = time.time() + timeout

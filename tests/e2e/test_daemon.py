@@ -15,13 +15,12 @@ import random
 import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 
+import e2e_daemon  # noqa: E402
 from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
@@ -46,69 +45,8 @@ def containers():
     return out
 
 
-class Daemon:
-    def __init__(self, data_dir, port, local_mode=True, api_key="e2e_secret_key"):
-        self.data_dir, self.port = data_dir, port
-        self.config = os.path.join(data_dir, "config.json")
-        os.makedirs(data_dir, exist_ok=True)
-        with open(self.config, "w") as f:
-            json.dump({"dataDir": data_dir, "listenPort": port, "localMode": local_mode, "apiKey": api_key,
-                       "recheckInterval": 2000, "dockerHost": ENV["DOCKER_HOST"]}, f)
-        self.log_path = os.path.join(data_dir, "daemon.log")
-        self.proc = None
-
-    def start(self):
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([SUPERVISOR, "run", "--config", self.config], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                if self.get("/ping")[1] == "OK":
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("the daemon did not answer /ping:\n" + self.logs())
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=20)
-        self.proc = None
-
-    def logs(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def request(self, method, path, body=None, headers=None):
-        data = body.encode() if isinstance(body, str) else body
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
-                                     headers=headers or {})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return resp.status, resp.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    def get(self, path, headers=None):
-        return self.request("GET", path, headers=headers)
-
-    def post_target(self, target):
-        return self.request("POST", "/v2/local/target-state", json.dumps(target),
-                            {"Content-Type": "application/json"})
-
-    def wait_applied(self, release, services, timeout=120):
-        deadline = time.time() + timeout
-        last = None
-        while time.time() < deadline:
-            status, body = self.get("/v2/state/status")
-            if status == 200:
-                last = json.loads(body)
-                running = [c for c in last["containers"] if c["status"] == "Running"]
-                if last["appState"] == "applied" and last.get("release") == release and len(running) == services:
-                    return last
-            time.sleep(0.5)
-        raise AssertionError(f"not applied within {timeout}s: {last}\n" + self.logs()[-3000:])
+def Daemon(data_dir, port, **options):  # noqa: N802 (the e2e_daemon.Daemon for this engine)
+    return e2e_daemon.Daemon(SUPERVISOR, ENV["DOCKER_HOST"], data_dir, port, **options)
 
 
 def service(name, sid, image=BUSYBOX, strategy=None, **compose):

@@ -13,15 +13,12 @@ import json
 import os
 import random
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
+from e2e_daemon import Daemon  # noqa: E402
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
 ENV = dict(line.strip().split("=", 1) for line in open(os.path.join(TESTENV, "env")) if "=" in line)
@@ -37,72 +34,6 @@ def containers():
         info = json.loads(docker("inspect", cid))[0]
         out[info["Name"].lstrip("/")] = (info["Id"], info["State"]["StartedAt"], info["State"]["Running"])
     return out
-
-
-class Daemon:
-    def __init__(self, data_dir, port):
-        self.data_dir, self.port = data_dir, port
-        self.config = os.path.join(data_dir, "config.json")
-        os.makedirs(data_dir, exist_ok=True)
-        with open(self.config, "w") as f:
-            json.dump({"dataDir": data_dir, "listenPort": port, "localMode": True, "apiKey": "e2e_secret_key",
-                       "recheckInterval": 1000, "dockerHost": ENV["DOCKER_HOST"]}, f)
-        self.log_path = os.path.join(data_dir, "daemon.log")
-        self.proc = None
-
-    def start(self):
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([SUPERVISOR, "run", "--config", self.config], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                if self.request("GET", "/ping")[1] == "OK":
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("the daemon did not answer /ping:\n" + self.logs())
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=20)
-        self.proc = None
-
-    def logs(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def request(self, method, path, body=None):
-        data = body.encode() if isinstance(body, str) else body
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"} if body is not None else {})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return resp.status, resp.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    def post_target(self, text):
-        return self.request("POST", "/v2/local/target-state", text)
-
-    def stored_target(self):
-        status, body = self.request("GET", "/v2/local/target-state")
-        assert status == 200, (status, body)
-        return json.loads(body)
-
-    def wait_applied(self, release, services, timeout=120):
-        deadline = time.time() + timeout
-        last = None
-        while time.time() < deadline:
-            status, body = self.request("GET", "/v2/state/status")
-            if status == 200:
-                last = json.loads(body)
-                running = [c for c in last["containers"] if c["status"] == "Running"]
-                if last["appState"] == "applied" and last.get("release") == release and len(running) == services:
-                    return last
-            time.sleep(0.5)
-        raise AssertionError(f"not applied within {timeout}s: {last}\n" + self.logs()[-3000:])
 
 
 def service(name, sid, **compose):
@@ -149,7 +80,8 @@ def main():
     work = tempfile.mkdtemp(prefix="supervisor-e2e-intake-")
     # Deep enough that ../../../../tmp/x from the lock directory stays inside
     # `work`, where the test can see it.
-    daemon = Daemon(os.path.join(work, "a", "b", "c", "device"), free_port())
+    daemon = Daemon(SUPERVISOR, ENV["DOCKER_HOST"], os.path.join(work, "a", "b", "c", "device"), free_port(),
+                    recheckInterval=1000)
     try:
         daemon.start()
 
