@@ -11,21 +11,31 @@ import urllib.request
 
 
 class Daemon:
+    """`local_mode` None leaves the key out (a managed device decides it);
+    `auth` headers go with every request; other keywords are config keys."""
+
     def __init__(self, supervisor, docker_host, data_dir, port, local_mode=True, api_key="e2e_secret_key",
-                 **config):
+                 config_path=None, log_path=None, auth=None, **config):
         self.supervisor, self.data_dir, self.port = supervisor, data_dir, port
-        self.config = os.path.join(data_dir, "config.json")
+        self.config = config_path or os.path.join(data_dir, "config.json")
+        self.auth = auth or {}
         os.makedirs(data_dir, exist_ok=True)
+        settings = {"dataDir": data_dir, "listenPort": port, "apiKey": api_key, "recheckInterval": 2000,
+                    "dockerHost": docker_host, **config}
+        if local_mode is not None:
+            settings["localMode"] = local_mode
         with open(self.config, "w") as f:
-            json.dump({"dataDir": data_dir, "listenPort": port, "localMode": local_mode, "apiKey": api_key,
-                       "recheckInterval": 2000, "dockerHost": docker_host, **config}, f)
-        self.log_path = os.path.join(data_dir, "daemon.log")
+            json.dump(settings, f)
+        self.log_path = log_path or os.path.join(data_dir, "daemon.log")
         self.proc = None
 
-    def start(self):
+    def spawn(self):
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen([self.supervisor, "run", "--config", self.config], stdout=self.log,
                                      stderr=subprocess.STDOUT)
+
+    def start(self):
+        self.spawn()
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
@@ -38,7 +48,7 @@ class Daemon:
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
-            self.proc.wait(timeout=20)
+            self.proc.wait(timeout=30)
         self.proc = None
 
     def logs(self):
@@ -51,7 +61,7 @@ class Daemon:
         if headers is None:
             headers = {"Content-Type": "application/json"} if body is not None else {}
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
-                                     headers=headers)
+                                     headers={**self.auth, **headers})
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return resp.status, resp.read().decode()

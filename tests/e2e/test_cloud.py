@@ -15,15 +15,14 @@ import json
 import os
 import random
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 
+import e2e_daemon  # noqa: E402
 from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
 import uuid as uuidlib
 
@@ -94,65 +93,24 @@ def two_services(level, rid, side_image=None):
             "side": service(2, "side", image=side_image or image, level=level, rid=rid)}
 
 
-class Daemon:
+class Daemon(e2e_daemon.Daemon):
+    """The daemon of a managed device: balena's config.json names the cloud."""
+
     def __init__(self, work, cloud_url, port=None, balena_extra=None):
         self.work = work
-        self.port = port or free_port()
-        self.data_dir = os.path.join(work, "data")
-        self.config = os.path.join(work, "supervisor.json")
         self.config_json = os.path.join(work, "config.json")
-        os.makedirs(self.data_dir, exist_ok=True)
-        with open(self.config, "w") as f:
-            json.dump({"dataDir": self.data_dir, "listenPort": self.port, "apiKey": LOCAL_KEY,
-                       "recheckInterval": 2000, "dockerHost": ENV["DOCKER_HOST"],
-                       "configJsonPath": self.config_json,
-                       "appsJsonPath": os.path.join(work, "apps.json")}, f)
+        super().__init__(SUPERVISOR, ENV["DOCKER_HOST"], os.path.join(work, "data"), port or free_port(),
+                         local_mode=None, api_key=LOCAL_KEY, config_path=os.path.join(work, "supervisor.json"),
+                         log_path=os.path.join(work, "daemon.log"), auth=AUTH, configJsonPath=self.config_json,
+                         appsJsonPath=os.path.join(work, "apps.json"))
         balena = {"apiEndpoint": cloud_url, "apiKey": PROVISIONING_KEY, "applicationId": APP_ID,
                   "deviceType": "generic-amd64", "bootstrapRetryDelay": 1000, **(balena_extra or {})}
         with open(self.config_json, "w") as f:
             json.dump(balena, f)
-        self.log_path = os.path.join(work, "daemon.log")
-        self.proc = None
-
-    def spawn(self):
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([SUPERVISOR, "run", "--config", self.config], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-
-    def start(self):
-        self.spawn()
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                if self.get("/ping")[1] == "OK":
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("the daemon did not answer /ping:\n" + self.logs())
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=30)
-        self.proc = None
-
-    def logs(self):
-        with open(self.log_path) as f:
-            return f.read()
 
     def balena_config(self):
         with open(self.config_json) as f:
             return json.load(f)
-
-    def request(self, method, path, body=None, headers=None):
-        data = body.encode() if isinstance(body, str) else body
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
-                                     headers={**AUTH, **(headers or {})})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return resp.status, resp.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
 
     def request_plain(self, method, path):
         """Without the API key."""
@@ -162,9 +120,6 @@ class Daemon:
                 return resp.status, resp.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
-
-    def get(self, path):
-        return self.request("GET", path)
 
     def update(self):
         status, body = self.request("POST", "/v1/update", "{}", {"Content-Type": "application/json"})
