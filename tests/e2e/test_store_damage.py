@@ -20,14 +20,11 @@ import json
 import os
 import random
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
+import e2e_daemon  # noqa: E402
 from e2e_common import check, docker, free_port, refuse_foreign_engine, summary
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
@@ -46,72 +43,15 @@ def containers():
     return out
 
 
-class Daemon:
+class Daemon(e2e_daemon.Daemon):
+    # No uuid configured: the device generates one and keeps it in the store,
+    # so losing the store would change it.
     def __init__(self, data_dir, port):
-        self.data_dir, self.port = data_dir, port
+        super().__init__(SUPERVISOR, ENV["DOCKER_HOST"], data_dir, port, api_key="e2e_store_key")
         self.db = os.path.join(data_dir, "database.sqlite")
-        self.config = os.path.join(data_dir, "config.json")
-        os.makedirs(data_dir, exist_ok=True)
-        # No uuid configured: the device generates one and keeps it in the
-        # store, so losing the store would change it.
-        with open(self.config, "w") as f:
-            json.dump({"dataDir": data_dir, "listenPort": port, "localMode": True, "apiKey": "e2e_store_key",
-                       "recheckInterval": 2000, "dockerHost": ENV["DOCKER_HOST"]}, f)
-        self.log_path = os.path.join(data_dir, "daemon.log")
-        self.proc = None
-
-    def start(self):
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([SUPERVISOR, "run", "--config", self.config], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                if self.get("/ping")[1] == "OK":
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("the daemon did not answer /ping:\n" + self.logs())
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=20)
-        self.proc = None
-
-    def logs(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def request(self, method, path, body=None):
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=body and body.encode(),
-                                     method=method, headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return resp.status, resp.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    def get(self, path):
-        return self.request("GET", path)
 
     def stored_apps(self):
-        status, body = self.get("/v2/local/target-state")
-        assert status == 200, (status, body)
-        return json.loads(body)["state"]["local"]["apps"]
-
-    def wait_applied(self, release, services, timeout=90):
-        deadline = time.time() + timeout
-        last = None
-        while time.time() < deadline:
-            status, body = self.get("/v2/state/status")
-            if status == 200:
-                last = json.loads(body)
-                running = [c for c in last["containers"] if c["status"] == "Running"]
-                if last["appState"] == "applied" and last.get("release") == release and len(running) == services:
-                    return
-            time.sleep(0.5)
-        raise AssertionError(f"not applied within {timeout}s: {last}\n" + self.logs()[-3000:])
+        return self.stored_target()["state"]["local"]["apps"]
 
 
 def service(name, sid):
