@@ -19,6 +19,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def remove_app_objects(app_id):
+    """Removes the containers (with their anonymous volumes) and networks of
+    one test app: only what carries that app's id."""
+    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={app_id}").split():
+        docker("rm", "-f", "-v", cid, check=False)
+    for net in docker("network", "ls", "-q", "--filter", f"label=io.balena.app-id={app_id}").split():
+        docker("network", "rm", net, check=False)
+
+
 def check(name, fn):
     started = time.time()
     try:

@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
+from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
 import uuid as uuidlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -171,10 +171,7 @@ def report_shows(cloud, uuid, commit, services=("main", "side")):
 
 
 def cleanup():
-    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        docker("rm", "-f", "-v", cid, check=False)
-    for net in docker("network", "ls", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        docker("network", "rm", net, check=False)
+    remove_app_objects(APP_ID)
     docker("rmi", REGISTRY_BUSYBOX, check=False)
     for tag in TAGS:
         docker("rmi", tag, check=False)

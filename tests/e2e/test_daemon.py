@@ -21,7 +21,7 @@ import time
 import urllib.request
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
+from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
 ENV = dict(line.strip().split("=", 1) for line in open(os.path.join(TESTENV, "env")) if "=" in line)
@@ -81,10 +81,7 @@ RELEASE_3 = target("release-3", [
 
 
 def cleanup():
-    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        docker("rm", "-f", "-v", cid, check=False)
-    for net in docker("network", "ls", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        docker("network", "rm", net, check=False)
+    remove_app_objects(APP_ID)
     docker("volume", "rm", "-f", f"{APP_ID}_data", check=False)
     docker("rmi", WEB_V2, check=False)
 

@@ -20,7 +20,7 @@ import threading
 import time
 import urllib.request
 
-from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
+from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
@@ -92,10 +92,7 @@ def wait_for(what, predicate, timeout=60, daemon=None):
 
 
 def cleanup():
-    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        docker("rm", "-f", "-v", cid, check=False)
-    for net in docker("network", "ls", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        docker("network", "rm", net, check=False)
+    remove_app_objects(APP_ID)
     docker("rmi", ALPHA_IMAGE, BETA_IMAGE, check=False)
 
 

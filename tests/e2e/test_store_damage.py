@@ -25,7 +25,7 @@ import tempfile
 import time
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, docker, free_port, refuse_foreign_engine, summary
+from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
 ENV = dict(line.strip().split("=", 1) for line in open(os.path.join(TESTENV, "env")) if "=" in line)
@@ -79,13 +79,6 @@ def damage(path):
 def device_uuid(name):
     env = json.loads(docker("inspect", "--format", "{{json .Config.Env}}", name))
     return next(e.split("=", 1)[1] for e in env if e.startswith("BALENA_DEVICE_UUID="))
-
-
-def cleanup():
-    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        docker("rm", "-f", "-v", cid, check=False)
-    for net in docker("network", "ls", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        docker("network", "rm", net, check=False)
 
 
 def main():
@@ -170,7 +163,7 @@ def main():
         check("a damaged copy beside a sound database is written again and used at the next damage", damaged_copy)
     finally:
         daemon.stop()
-        cleanup()
+        remove_app_objects(APP_ID)
         shutil.rmtree(work, ignore_errors=True)
     return summary("e2e.store_damage")
 

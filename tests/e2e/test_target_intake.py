@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from e2e_common import check, docker, free_port, refuse_foreign_engine, summary  # noqa: E402
+from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
@@ -67,13 +67,6 @@ BAD = [
 ]
 
 
-def cleanup():
-    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        docker("rm", "-f", "-v", cid, check=False)
-    for net in docker("network", "ls", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        docker("network", "rm", net, check=False)
-
-
 def main():
     if refuse_foreign_engine("e2e.target_intake"):
         return 1
@@ -119,7 +112,7 @@ def main():
         check("after a restart the daemon runs the last good target, recreating nothing", restart)
     finally:
         daemon.stop()
-        cleanup()
+        remove_app_objects(APP_ID)
         shutil.rmtree(work, ignore_errors=True)
     return summary("e2e.target_intake")
 
