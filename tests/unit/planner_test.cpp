@@ -405,15 +405,16 @@ TEST_CASE("a missing supervisor0 is created first, before anything else, without
 }
 
 TEST_CASE("services that use the supervisor API are killed before supervisor0 is made anew") {
-  auto r = device_without_supervisor_network();
+  // web asks for the API; db too, but on the host's network it reaches it on
+  // 127.0.0.1 and is not on supervisor0.
+  auto request = nlohmann::json::parse(kDevice);
+  auto& current = request["current"]["apps"][0]["services"];
+  current[0]["composition"]["labels"] = {{"io.balena.features.supervisor-api", "1"}};
+  current[1]["composition"]["labels"] = {{"io.resin.features.supervisor-api", "true"}};
+  current[1]["composition"]["network_mode"] = "host";
+  request["context"]["supervisorNetworkReady"] = false;
+  auto r = test::request(request.dump());
   auto& web = r.current.apps[0].services[0];
-  reconcile::ServiceConfig api_user = web.config();
-  api_user.composition = R"({"labels": {"io.balena.features.supervisor-api": "1"}})";
-  web.set_config(api_user);
-  // Host networking: it reaches the API on 127.0.0.1 and is not on supervisor0.
-  reconcile::ServiceConfig host_user = r.current.apps[0].services[1].config();
-  host_user.composition = R"({"labels": {"io.resin.features.supervisor-api": "true"}, "network_mode": "host"})";
-  r.current.apps[0].services[1].set_config(host_user);
 
   const auto killed = steps_of<reconcile::Kill>(r);
   REQUIRE(killed.size() == 1);

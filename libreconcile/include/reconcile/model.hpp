@@ -59,6 +59,9 @@ struct ServiceConfig {
   std::vector<std::string> named_volumes;          // app volumes it mounts
   UpdateStrategy strategy = UpdateStrategy::DownloadThenKill;
   bool requires_reboot = false;  // label io.balena.update.requires-reboot
+  // Joins supervisor0 (label io.balena.features.supervisor-api and a network
+  // stack of its own): the create body adds it, so `networks` does not name it.
+  bool joins_supervisor_network = false;
   std::string restart;           // compose `restart`, "" when unset
   // The whole compose configuration as canonical JSON text (sorted keys),
   // kept to be written back out in steps.

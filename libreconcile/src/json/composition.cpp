@@ -4,6 +4,8 @@
 #include <array>
 #include <string_view>
 
+#include "reconcile/compose_json.hpp"
+
 namespace reconcile::detail {
 namespace {
 
@@ -141,6 +143,7 @@ void read_composition(const Reader& composition, Service& service) {
   config.requires_reboot =
       truthy(label("io.balena.update.requires-reboot", "io.resin.update.requires-reboot"));
   config.restart = composition.string_or("restart", "");
+  config.joins_supervisor_network = compose::joins_supervisor_network(canonical);
 
   config.composition = canonical.dump();
   config.config_key = make_config_key(std::move(canonical));

@@ -6,7 +6,6 @@
 
 #include "app_planner.hpp"
 #include "images.hpp"
-#include "reconcile/compose_json.hpp"
 
 namespace reconcile {
 namespace {
@@ -19,11 +18,7 @@ std::vector<Step> supervisor_network_steps(const State& current) {
   std::vector<Step> steps;
   for (const App& app : current.apps) {
     for (const Service& service : app.services) {
-      // The create body adds supervisor0 from the feature label; the
-      // configuration the planner compares does not name it.
-      if (!compose::joins_supervisor_network(nlohmann::json::parse(service.config().composition, nullptr, false))) {
-        continue;
-      }
+      if (!service.config().joins_supervisor_network) continue;
       if (service.status == ServiceStatus::Stopping) {
         steps.emplace_back(Noop{fmt::format("waiting for '{}' to leave supervisor0", service.service_name)});
       } else {
