@@ -302,11 +302,18 @@ ApplyLoop::RunEnd ApplyLoop::apply_once(RunKind kind, engine::Force force, engin
         continue;
       }
       const engine::Error& error = results[i].status.error();
-      log_.system(Level::Error, "step-failed", error.message,
-                  reconcile::system_message(steps[i], reconcile::StepPhase::Failed, error.message).value_or(""),
-                  {{"action", reconcile::action_name(steps[i])},
-                   {"what", reconcile::describe(steps[i])},
-                   {"kind", engine::to_string(error.kind)}});
+      if (error.kind == engine::ErrorKind::Cancelled) {
+        // Interrupted (a new target, an API action), not failed: no balena
+        // failure line, nothing on stderr as an error.
+        log_.info("step-cancelled", error.message,
+                  {{"action", reconcile::action_name(steps[i])}, {"what", reconcile::describe(steps[i])}});
+      } else {
+        log_.system(Level::Error, "step-failed", error.message,
+                    reconcile::system_message(steps[i], reconcile::StepPhase::Failed, error.message).value_or(""),
+                    {{"action", reconcile::action_name(steps[i])},
+                     {"what", reconcile::describe(steps[i])},
+                     {"kind", engine::to_string(error.kind)}});
+      }
       if (!first_error) {
         first_error = engine::Error{error.kind, fmt::format("{}: {}", reconcile::describe(steps[i]), error.message)};
       }

@@ -95,6 +95,27 @@ TEST_CASE("a failing step is retried with backoff until it succeeds") {
   CHECK(running_services(device.world().current) == running_services(request.target));
 }
 
+TEST_CASE("a cancelled step is an interruption: no failure line for the log streams") {
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  device.fail_next("fetch", 1, "cancelled before it started", engine::ErrorKind::Cancelled);
+  supervisor::Logger log(supervisor::Level::Error);
+  std::vector<std::string> failures, system_lines, cancelled;
+  log.subscribe([&](const supervisor::LogEvent& e) {
+    if (e.event == "step-failed") failures.push_back(e.message);
+    if (e.event == "step-cancelled") cancelled.push_back(e.message);
+    if (!e.system_text.empty()) system_lines.push_back(e.system_text);
+  });
+  supervisor::ApplyLoop loop(device, device, log, fast_options());
+  Running running(loop);
+  loop.set_target(request.target);
+  REQUIRE(wait_until([&] { return loop.status().settled; }));
+  CHECK(failures.empty());
+  CHECK(cancelled == std::vector<std::string>{"cancelled before it started"});
+  for (const auto& line : system_lines) CHECK(line.find("Failed") == std::string::npos);
+  CHECK(running_services(device.world().current) == running_services(request.target));
+}
+
 TEST_CASE("a new target replaces the old one, even in the middle of an update") {
   const auto request = example();
   engine::ModelDevice device({request.current, request.context});
