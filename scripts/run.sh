@@ -2,7 +2,8 @@
 # The main job: a device supervisor converging a real release.
 #   scripts/run.sh          set up, run the example release, then update it
 #   scripts/run.sh clean    stop the daemon and remove the example's containers,
-#                           network and volume; stop the engine if run.sh started it
+#                           networks and volume, and supervisor0 when nothing uses
+#                           it; stop the engine if run.sh started it
 # Installs what is missing, builds, starts a Docker engine when none answers,
 # builds the example images locally (examples/release), starts the daemon
 # (data in build/run/), sends it release 1 then release 2 through the local
@@ -29,6 +30,8 @@ if [ "${1:-}" = clean ]; then
     docker rm -f -v "$c" >/dev/null
   done
   docker network rm 1_backend 1_default >/dev/null 2>&1 || true
+  # The daemon made supervisor0; the engine refuses while a container uses it.
+  docker network rm supervisor0 >/dev/null 2>&1 || true
   docker volume rm 1_data >/dev/null 2>&1 || true
   stop_pid "$state/dockerd.pid" dockerd
   rm -rf "$state"
