@@ -59,6 +59,11 @@ Control API (JSON in and out; never used by a device; not in the request log):
          body that is not JSON), "drop-mid-body" (the real answer is
          handled, half its body sent, then the connection closed).
          500/401/drop/hang/not-json skip the handler: no side effects.
+         "415", "503": that status at once (as the API refuses a log stream:
+         415 JSON string, 503 text), before the body is read.
+         Log streams only: "drop-mid-stream" closes the connection without
+         an answer after `lines` (1) lines were received; "slow-read" sleeps
+         `seconds` before each chunk it reads (TCP backpressure).
   GET    /__control/fault                pending faults
   DELETE /__control/fault                clears them
   GET    /__control/settings, POST /__control/settings {"deleted_log_delay_s", "log_flush_ms",
@@ -90,7 +95,9 @@ from wire import (COMPRESS_THRESHOLD, BodyError, CountingReader, CountingWriter,
                   Reply, api_key_required, compress, empty, etag_matches, iter_body, js_json,
                   json_reply, pick_encoding, weak_etag)
 
-FAULTS = ("500", "401", "drop", "hang", "not-json", "drop-mid-body")
+FAULTS = ("500", "401", "drop", "hang", "not-json", "drop-mid-body", "415", "503", "drop-mid-stream",
+          "slow-read")
+LOG_STREAM_FAULTS = ("drop-mid-stream", "slow-read")    # act inside the log stream handler
 NDJSON = "application/x-ndjson"
 MAX_RECORDED_BODY = 1 << 20     # a long log stream is recorded up to 1 MiB of text
 ETAGGED = ("json", "text", "badjson")   # bodies Express sends with an ETag (and may compress)
@@ -104,10 +111,13 @@ class Faults:
         if not isinstance(spec, dict) or not isinstance(spec.get("path"), str) or spec.get("fault") not in FAULTS:
             raise ControlError('a fault needs "path" (prefix) and "fault" one of %s' % ", ".join(FAULTS))
         count, seconds = spec.get("count", 1), spec.get("seconds", 30)
+        lines = spec.get("lines", 1)
         if not isinstance(count, int) or count < 1 or not isinstance(seconds, (int, float)) or seconds < 0:
             raise ControlError('"count" must be an integer >= 1 and "seconds" a number >= 0')
+        if not isinstance(lines, int) or lines < 0:
+            raise ControlError('"lines" must be an integer >= 0')
         self.items.append({"path": spec["path"], "fault": spec["fault"], "count": count,
-                           "seconds": seconds, "method": spec.get("method")})
+                           "seconds": seconds, "lines": lines, "method": spec.get("method")})
 
     def take(self, method, path):
         for f in self.items:
@@ -315,6 +325,8 @@ class Handler(BaseHTTPRequestHandler):
         rec = self.app.record(self)
         try:
             reply, truncate = self.handle_device_call(rec, path)
+            if reply is None and not self.close_connection:
+                self.close_connection = True
             if reply is not None:
                 if not self.body_read:
                     if reply.close:
@@ -337,6 +349,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_device_call(self, rec, path):
         """(reply, truncate) or (None, _) when the connection was dropped."""
+        self.fault = None
         fault = self.app.faults.take(self.command, self.path)
         kind = fault["fault"] if fault else None
         rec["fault"] = kind
@@ -345,12 +358,25 @@ class Handler(BaseHTTPRequestHandler):
                 self.app.stopping.wait(fault["seconds"])
             self.close_connection = True
             return None, False
+        streaming_request = "chunked" in self.headers.get("Transfer-Encoding", "")
         if kind == "500":
-            return plain(500, "Internal Server Error"), False
+            reply = plain(500, "Internal Server Error")
+            return (self.closing(reply) if streaming_request else reply), False
         if kind == "401":
-            return empty(401), False
+            return (self.closing(empty(401)) if streaming_request else empty(401)), False
         if kind == "not-json":
             return Reply(200, "badjson", '{"fake-cloud": "this body is not JSON'), False
+        # A refused streaming request is answered before its body ends and the
+        # connection closed (the body may never end).
+        streaming = "chunked" in self.headers.get("Transfer-Encoding", "")
+        refusal = None
+        if kind == "415":
+            refusal = json_reply(415, "Streaming requests require Content-Type %s" % NDJSON)
+        elif kind == "503":
+            refusal = plain(503, "Service Unavailable")
+        if refusal is not None:
+            return (self.closing(refusal) if streaming else refusal), False
+        self.fault = fault if kind in LOG_STREAM_FAULTS else None
         for method, pattern, name in self.ROUTES:
             m = re.fullmatch(pattern, path)
             if m and method in (None, self.command):
@@ -485,7 +511,10 @@ class Handler(BaseHTTPRequestHandler):
         decoder = Decoder(self.headers.get("Content-Encoding"))
         buffer, pending, text, lineno = [], b"", [], 0
         chunks = iter_body(self.rfile, self.headers)
+        fault, received = getattr(self, "fault", None), 0
         while True:
+            if fault and fault["fault"] == "slow-read":
+                self.app.stopping.wait(fault["seconds"])
             chunk = next(chunks, None)
             data = decoder.finish() if chunk is None else decoder.feed(chunk)
             if sum(map(len, text)) < MAX_RECORDED_BODY:
@@ -504,7 +533,13 @@ class Handler(BaseHTTPRequestHandler):
                 except ValueError as e:
                     return self.closing(Reply(400, "text", "fake-cloud: log line %d is not JSON: %s" % (lineno, e)))
                 with self.app.store.lock:
-                    self.app.store.log_received(rec["seq"], dev, "stream", obj, convert_log(obj), buffer)
+                    self.app.store.log_received(rec["seq"], dev, "stream", obj, convert_log(obj), buffer,
+                                                problem=device_line_problem(obj))
+                received += 1
+                if fault and fault["fault"] == "drop-mid-stream" and received >= fault["lines"]:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return None
             if chunk is None:
                 return empty(201)       # 31, 33-35: when the body ends
 
@@ -708,6 +743,39 @@ class Handler(BaseHTTPRequestHandler):
             "release": store.tables["release"][i["is_provided_by__release"].id]["commit"]}
             for i in store.tables["image_install"].values() if i["device"].id == dev["id"]]
         return view
+
+
+# What a correct device sends (cloud-protocol §6.2, the key orders of capture
+# 31). The API is laxer (it stores what convert_log keeps); a test asserts
+# that no received line has a problem.
+LINE_KEY_ORDERS = (
+    ["message", "isSystem", "timestamp"],                   # system
+    ["message", "timestamp", "isSystem", "isStdErr"],       # system error (the suppression warning)
+    ["message", "isStdErr", "timestamp", "serviceId"],      # container
+)
+
+
+def device_line_problem(obj):
+    """None when `obj` is a line as the device protocol says, else why not."""
+    if not isinstance(obj, dict):
+        return "not an object"
+    keys = list(obj)
+    if keys not in LINE_KEY_ORDERS:
+        return "keys %s are not one of the device's forms %s" % (keys, LINE_KEY_ORDERS)
+    is_int = lambda v: isinstance(v, int) and not isinstance(v, bool)
+    if not isinstance(obj["message"], str):
+        return "message is not a string"
+    if len(obj["message"]) > 10000:
+        return "message longer than 10000 characters"
+    if not is_int(obj["timestamp"]) or obj["timestamp"] <= 0:
+        return "timestamp is not a positive integer (epoch ms)"
+    if "isSystem" in obj and obj["isSystem"] is not True:
+        return "isSystem is present but not true"
+    if "isStdErr" in obj and not isinstance(obj["isStdErr"], bool):
+        return "isStdErr is not a boolean"
+    if "serviceId" in obj and (not is_int(obj["serviceId"]) or obj["serviceId"] <= 0):
+        return "serviceId is not a positive integer"
+    return None
 
 
 def _plain(value):

@@ -149,10 +149,12 @@ class FakeCloud:
                 raise FakeCloudError("streamed log lines still pending after %ss" % timeout)
             time.sleep(0.05)
 
-    def fault(self, path, fault, count=1, seconds=None, method=None):
+    def fault(self, path, fault, count=1, seconds=None, method=None, lines=None):
         spec = {"path": path, "fault": fault, "count": count}
         if seconds is not None:
             spec["seconds"] = seconds
+        if lines is not None:
+            spec["lines"] = lines
         if method:
             spec["method"] = method
         return self.control("POST", "fault", spec)

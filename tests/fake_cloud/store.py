@@ -454,12 +454,13 @@ class Store:
 
     # ---- logs ----------------------------------------------------------------
 
-    def log_received(self, seq, dev, via, line, stored, buffer=None):
+    def log_received(self, seq, dev, via, line, stored, buffer=None, problem=None):
         """Keeps every received line for /__control/logs, and stores the
         accepted ones: batches at once, streamed lines after the flush
-        delay, as the API does (which is why 36's lines precede 31's in 37)."""
+        delay, as the API does (which is why 36's lines precede 31's in 37).
+        `problem`: why the line is not in the device protocol's form."""
         self.log_records.append({"seq": seq, "uuid": dev["uuid"], "via": via, "line": line,
-                                 "stored": dict(stored) if stored else None})
+                                 "stored": dict(stored) if stored else None, "problem": problem})
         if stored is None:
             return
         if buffer is None:

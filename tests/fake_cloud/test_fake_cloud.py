@@ -257,6 +257,78 @@ def test_log_stream(cloud):
           status == 200 and [x["message"] for x in json.loads(body)] == ["first", "last"], body)
 
 
+def open_log_stream(cloud):
+    """A log-stream request with its headers sent; (connection, send(lines, final))."""
+    conn = http.client.HTTPConnection("127.0.0.1", cloud.port, timeout=10)
+    conn.putrequest("POST", "/device/v2/%s/log-stream" % DEV)
+    for k, v in (("Authorization", "Bearer " + KEY), ("Content-Type", "application/x-ndjson"),
+                 ("Content-Encoding", "gzip"), ("Transfer-Encoding", "chunked")):
+        conn.putheader(k, v)
+    conn.endheaders()
+    z = zlib.compressobj(wbits=31)
+
+    def send(lines, final=False):
+        data = z.compress("".join(json.dumps(x, separators=(",", ":")) + "\n" for x in lines).encode())
+        data += z.flush() if final else z.flush(zlib.Z_SYNC_FLUSH)
+        conn.send(b"%x\r\n%s\r\n" % (len(data), data))
+        if final:
+            conn.send(b"0\r\n\r\n")
+    return conn, send
+
+
+def test_log_stream_faults(cloud):
+    for kind, status in (("415", 415), ("503", 503), ("401", 401)):
+        cloud.fault("/device/v2/%s/log-stream" % DEV, kind)
+        conn, _ = open_log_stream(cloud)
+        resp = conn.getresponse()      # before any body byte: the early refusal
+        body = resp.read()
+        conn.close()
+        check("a %s fault refuses a log stream at once, before its body" % kind,
+              resp.status == status and resp.getheader("Connection") == "close", (resp.status, body))
+
+    cloud.fault("/device/v2/%s/log-stream" % DEV, "drop-mid-stream", lines=2)
+    before = len(cloud.logs())
+    conn, send = open_log_stream(cloud)
+    try:
+        send([{"message": "one", "isSystem": True, "timestamp": 1},
+              {"message": "two", "isSystem": True, "timestamp": 2}])
+        time.sleep(0.3)
+        send([{"message": "three", "isSystem": True, "timestamp": 3}], final=True)
+        conn.getresponse()
+        dropped = False
+    except (http.client.RemoteDisconnected, ConnectionError, OSError):
+        dropped = True
+    conn.close()
+    got = [x["line"]["message"] for x in cloud.logs()[before:]]
+    check("drop-mid-stream closes the stream without an answer after `lines` lines",
+          dropped and got == ["one", "two"], (dropped, got))
+
+    before = len(cloud.logs())
+    conn, send = open_log_stream(cloud)
+    send([{"message": "sys", "isSystem": True, "timestamp": 5},
+          {"message": "warn", "timestamp": 6, "isSystem": True, "isStdErr": True},
+          {"message": "svc", "isStdErr": False, "timestamp": 7, "serviceId": 3},
+          {"message": "svc", "timestamp": 7, "serviceId": 3, "isStdErr": False},
+          {"message": "old", "is_system": True, "timestamp": 8},
+          {"message": "float", "isSystem": True, "timestamp": 8.5}], final=True)
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    problems = [x["problem"] for x in cloud.logs()[before:]]
+    check("each line is checked against the device's forms (keys, order, types)",
+          resp.status == 201 and problems[:3] == [None, None, None] and all(problems[3:]), problems)
+
+    cloud.fault("/device/v2/%s/log-stream" % DEV, "slow-read", seconds=0.5)
+    conn, send = open_log_stream(cloud)
+    t0 = time.time()
+    send([{"message": "slow", "isSystem": True, "timestamp": 9}], final=True)
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    check("slow-read waits before each chunk it reads", resp.status == 201 and time.time() - t0 >= 0.5,
+          time.time() - t0)
+
+
 def test_faults(cloud):
     cloud.fault("/device/v3/", "500", count=2, method="GET")
     path = "/device/v3/%s/state" % DEV
@@ -370,7 +442,7 @@ def guarded(test, *args):
 def main():
     guarded(test_lifecycle)
     with FakeCloud(args=["--log-flush-ms", "200"]) as cloud:
-        for test in (test_control, test_request_log, test_log_stream, test_faults):
+        for test in (test_control, test_request_log, test_log_stream, test_log_stream_faults, test_faults):
             guarded(test, cloud)
     guarded(test_tls)
     passed = sum(results)
