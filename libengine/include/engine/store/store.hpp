@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/store/imported_state.hpp"
 #include "engine/store/result.hpp"
 #include "engine/store/types.hpp"
 #include "reconcile/model.hpp"
@@ -136,6 +137,13 @@ class Store {
   // Every key, sorted by owner.
   [[nodiscard]] Result<std::vector<ApiKey>> api_keys();
   [[nodiscard]] Result<Change> remove_api_key(const ApiKeyOwner& owner);
+
+  // --- Switch-over ----------------------------------------------------
+  // Writes a state imported from another supervisor in one transaction:
+  // the target (when it has one, replacing the stored one), image records,
+  // commits, config values and API keys (each replacing the same owner's).
+  // A failure leaves the store as it was (docs/switch-over.md).
+  [[nodiscard]] Result<Change> import_state(const ImportedState& state);
 
   // --- Log buffer -----------------------------------------------------
   // Appends lines (one transaction) and drops the oldest beyond the
