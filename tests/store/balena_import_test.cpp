@@ -383,6 +383,27 @@ TEST_CASE("balena import refuses a missing, damaged, newer or pre-v7 file") {
     REQUIRE_FALSE(read);
     CHECK(read.error().kind == BalenaErrorKind::Unreadable);
   }
+  SECTION("an interrupted write (hot journal)") {
+    const auto live = dir.file("live.sqlite");
+    write_v19(live);
+    const auto path = dir.file("database.sqlite");
+    {
+      // A write caught half-way: the file and its journal copied while the
+      // transaction holds changed pages on disk, as a power cut leaves them.
+      RawDb db(live);
+      db.exec("PRAGMA cache_size = 1; BEGIN; UPDATE app SET name = name || 'x'; "
+              "INSERT INTO image (name) SELECT name FROM image; INSERT INTO image (name) SELECT name FROM image; "
+              "UPDATE image SET name = name || hex(randomblob(200))");
+      fs::copy_file(live, path);
+      fs::copy_file(live.string() + "-journal", path.string() + "-journal");
+      db.exec("ROLLBACK");
+    }
+    auto read = read_balena_database(path, {kEndpoint});
+    REQUIRE_FALSE(read);
+    CHECK(read.error().kind == BalenaErrorKind::Unreadable);
+    CHECK(read.error().message.find("interrupted") != std::string::npos);
+    CHECK(fs::exists(path.string() + "-journal"));  // left for the balena supervisor to roll back
+  }
   SECTION("newer") {
     const auto path = dir.file("database.sqlite");
     write_v19(path);

@@ -68,6 +68,14 @@ ResultOf<Database, BalenaError> Database::open(const std::filesystem::path& path
 }
 
 BalenaError Database::error(const std::string& doing) const {
+  if (sqlite3_extended_errcode(db_.get()) == SQLITE_READONLY_ROLLBACK) {
+    // Reading past a hot journal would see a half-written state.
+    return BalenaError{BalenaErrorKind::Unreadable, path_,
+                       fmt::format("{}: a write was interrupted and its journal ({}-journal) is still to be rolled "
+                                   "back; start the balena supervisor once (or open the file with sqlite3) and stop "
+                                   "it cleanly, then import",
+                                   doing, path_)};
+  }
   return BalenaError{BalenaErrorKind::Unreadable, path_,
                      fmt::format("{}: {} (sqlite code {})", doing, sqlite3_errmsg(db_.get()),
                                  sqlite3_extended_errcode(db_.get()))};
