@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "balena_switch.hpp"
 #include "commands.hpp"
 #include "config.hpp"
 #include "device.hpp"
@@ -31,6 +32,9 @@ int cmd_run(std::span<const std::string_view> args) {
   log.info("start", "supervisor starting", {{"version", kDaemonVersion}, {"balena_api", kSupervisorVersion},
                                             {"data_dir", config.data_dir},
                                             {"docker_host", config.docker_host}});
+  // Before the store is opened: a switch-over fills it from the balena
+  // supervisor's database first (docs/switch-over.md).
+  import_balena_at_first_start(config, log);
   std::string error;
   auto device = Device::open(config, log, error);
   if (!device) {

@@ -19,5 +19,6 @@ int cmd_plan(std::span<const std::string_view> args);
 int cmd_compose(std::span<const std::string_view> args);
 int cmd_healthcheck(std::span<const std::string_view> args);
 int cmd_run(std::span<const std::string_view> args);
+int cmd_import_balena(std::span<const std::string_view> args);
 
 }  // namespace supervisor

@@ -68,6 +68,8 @@ ConfigResult parse_config(const std::string& text, const std::string& origin) {
     read_string(json, "apiEndpoint", config.api_endpoint);
     read_string(json, "configJsonPath", config.config_json_path);
     read_string(json, "appsJsonPath", config.apps_json_path);
+    read_string(json, "balenaDatabase", config.balena_database_path);
+    read_string(json, "lockDir", config.lock_root);
     config.local_mode = config.api_endpoint.empty();
     read_bool(json, "localMode", config.local_mode);
     read_string(json, "deviceName", config.device_name);

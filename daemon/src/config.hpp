@@ -31,6 +31,15 @@ struct Config {
   // A preloaded target (v3 form, as balena's apps.json), applied once when
   // the store has no target yet.
   std::string apps_json_path = "/mnt/data/apps.json";
+  // The balena supervisor's database (balena-database.md §0), imported once
+  // at the first start of a data directory without a store (switch-over,
+  // docs/switch-over.md). "" : never import.
+  std::string balena_database_path = "/mnt/data/resin-data/balena-supervisor/database.sqlite";
+  // The root of the update-lock directories (ROOT/APPID/SERVICE, bound into
+  // each service at /tmp/balena). "" : DATA_DIR/locks. On a device taken
+  // over from the balena supervisor: /tmp/balena-supervisor/services, the
+  // path its containers were created with.
+  std::string lock_root;
   bool local_mode = true;           // default: true when unmanaged
   std::string device_name = "local";
   std::string device_type = "generic-amd64";
@@ -44,7 +53,7 @@ struct Config {
   Level log_level = Level::Info;
 
   [[nodiscard]] std::string database_path() const { return data_dir + "/database.sqlite"; }
-  [[nodiscard]] std::string lock_dir() const { return data_dir + "/locks"; }
+  [[nodiscard]] std::string lock_dir() const { return lock_root.empty() ? data_dir + "/locks" : lock_root; }
   // The last state report the cloud accepted, kept so that a restart sends
   // only what changed (cloud-protocol §5.4).
   [[nodiscard]] std::string report_cache_path() const { return fmt::format("{}/last-report.json", data_dir); }

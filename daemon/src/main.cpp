@@ -19,6 +19,9 @@ constexpr const char* kUsage =
     "                                    (FILE or stdin; see docs/plan-request.md)\n"
     "  compose                           answer compose conversion requests (stdin)\n"
     "  healthcheck [--config FILE]       ask the running daemon whether it is healthy\n"
+    "  import-balena --from DB [--config FILE] [--data-dir DIR] [--replace]\n"
+    "                                    take over the balena supervisor's state\n"
+    "                                    (docs/switch-over.md)\n"
     "  version, --version                this daemon's version and the balena\n"
     "                                    supervisor API version it follows\n"
     "  help                              show this text\n";
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
   if (command == "compose") return supervisor::cmd_compose(rest);
   if (command == "healthcheck") return supervisor::cmd_healthcheck(rest);
   if (command == "run") return supervisor::cmd_run(rest);
+  if (command == "import-balena") return supervisor::cmd_import_balena(rest);
   fmt::print(stderr, "supervisor: unknown command '{}'\n\n{}", command, kUsage);
   return 2;
 }
