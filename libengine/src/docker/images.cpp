@@ -13,35 +13,6 @@ namespace engine::docker {
 using detail::make_request;
 using detail::Method;
 
-namespace {
-
-// One message of the pull stream. Returns the engine's error text when the
-// message reports a failure (the HTTP status is already 200 by then).
-std::string read_pull_message(const nlohmann::json& json, PullProgress& out) {
-  if (!json.is_object()) return "";
-  if (const auto error = json.find("errorDetail"); error != json.end() && error->is_object()) {
-    const auto message = error->find("message");
-    if (message != error->end() && message->is_string()) return message->get<std::string>();
-  }
-  if (const auto error = json.find("error"); error != json.end() && error->is_string()) {
-    return error->get<std::string>();
-  }
-  out.status = json.value("status", "");
-  out.layer = json.contains("id") && json["id"].is_string() ? json["id"].get<std::string>() : "";
-  if (const auto detail = json.find("progressDetail"); detail != json.end() && detail->is_object()) {
-    out.current = detail->contains("current") && (*detail)["current"].is_number()
-                      ? (*detail)["current"].get<std::int64_t>()
-                      : 0;
-    out.total = detail->contains("total") && (*detail)["total"].is_number()
-                    ? (*detail)["total"].get<std::int64_t>()
-                    : 0;
-  }
-  out.raw = detail::dump(json);
-  return "";
-}
-
-}  // namespace
-
 Status Client::pull_image(const std::string& reference, const PullOptions& options,
                           const PullProgressFn& progress, const CancelFlag* cancel) const {
   const std::string call = detail::describe_call("pull image", reference);
@@ -63,7 +34,7 @@ Status Client::pull_image(const std::string& reference, const PullOptions& optio
     const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (json.is_discarded()) return;  // not a progress message; nothing to report
     PullProgress message;
-    stream_error = read_pull_message(json, message);
+    stream_error = detail::read_pull_message(json, message);
     if (!stream_error.empty()) return;
     tracker.update(message);
     if (progress) progress(message);

@@ -141,4 +141,27 @@ Event parse_event(const nlohmann::json& json) {
   return out;
 }
 
+std::string read_pull_message(const nlohmann::json& json, PullProgress& out) {
+  if (!json.is_object()) return "";
+  if (const auto error = json.find("errorDetail"); error != json.end() && error->is_object()) {
+    const auto message = error->find("message");
+    if (message != error->end() && message->is_string()) return message->get<std::string>();
+  }
+  if (const auto error = json.find("error"); error != json.end() && error->is_string()) {
+    return error->get<std::string>();
+  }
+  out.status = json.value("status", "");
+  out.layer = json.contains("id") && json["id"].is_string() ? json["id"].get<std::string>() : "";
+  if (const auto detail = json.find("progressDetail"); detail != json.end() && detail->is_object()) {
+    out.current = detail->contains("current") && (*detail)["current"].is_number()
+                      ? (*detail)["current"].get<std::int64_t>()
+                      : 0;
+    out.total = detail->contains("total") && (*detail)["total"].is_number()
+                    ? (*detail)["total"].get<std::int64_t>()
+                    : 0;
+  }
+  out.raw = dump(json);
+  return "";
+}
+
 }  // namespace engine::docker::detail

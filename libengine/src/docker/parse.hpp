@@ -19,5 +19,8 @@ namespace engine::docker::detail {
 [[nodiscard]] NetworkInfo parse_network(const nlohmann::json& json);
 [[nodiscard]] VolumeInfo parse_volume(const nlohmann::json& json);
 [[nodiscard]] Event parse_event(const nlohmann::json& json);
+// One message of the pull stream into `out`. Returns the engine's error text
+// when the message reports a failure (the HTTP status is already 200 by then).
+[[nodiscard]] std::string read_pull_message(const nlohmann::json& json, PullProgress& out);
 
 }  // namespace engine::docker::detail
