@@ -139,6 +139,13 @@ Status DockerReader::read_containers(const docker::Filters& supervised, reconcil
                                      std::map<reconcile::AppId, reconcile::App>& apps) {
   auto containers = docker_.list_containers(supervised, docker::ListScope::all);
   if (!containers) return error_from(containers.error());
+  // Every app's containers by service name, for adopting one that shares
+  // another's network stack (network_mode service:NAME).
+  std::map<std::string, std::map<std::string, std::string>> ids_by_app;
+  for (const auto& container : containers.value()) {
+    ids_by_app[label_or(container.labels, names::kAppId)][label_or(container.labels, names::kServiceName)] =
+        container.id;
+  }
   for (const auto& container : containers.value()) {
     const std::string what = fmt::format("container {}", container.name);
     const auto app_id = label_number(container.labels, names::kAppId);
@@ -161,6 +168,20 @@ Status DockerReader::read_containers(const docker::Filters& supervised, reconcil
                     {"createdAt", reconcile::format_time(container.created)}};
     json composition = docker::parse_raw(label_or(container.labels, names::kComposition, "{}"));
     if (!composition.is_object()) return unreadable(what, fmt::format("its label {} is not a JSON object", names::kComposition));
+    if (adoption_ != nullptr && !container.labels.contains(names::kComposition)) {
+      // Another supervisor's container (a switch-over): adopted when it
+      // equals its target service, left with no composition otherwise.
+      auto inspect = docker_.inspect_container(container.id);
+      if (!inspect) {
+        if (inspect.error().is_not_found()) continue;  // removed since it was listed
+        return error_from(inspect.error());
+      }
+      if (auto adopted = adoption_->adopt(docker::parse_raw(inspect->raw),
+                                          ids_by_app[label_or(container.labels, names::kAppId)])) {
+        composition = docker::parse_raw(adopted->composition);
+        service["image"] = adopted->image;
+      }
+    }
     composition["running"] = container.state == "running";
     service["composition"] = std::move(composition);
     if (container.state == "exited") {

@@ -9,6 +9,7 @@
 #include "engine/docker/client.hpp"
 #include "engine/exec/ports.hpp"
 #include "engine/locks/update_locks.hpp"
+#include "engine/runtime/adoption.hpp"
 #include "engine/runtime/records.hpp"
 #include "engine/runtime/runtime_state.hpp"
 
@@ -20,6 +21,10 @@ class DockerReader : public StateReader {
                const Downloads& downloads, RuntimeSettings settings);
 
   Status read(Snapshot& out) override;
+  // Containers without this supervisor's composition label are read with
+  // the target composition `adoption` finds they equal (adoption.hpp);
+  // without one, with none. Not owned; set before the first read.
+  void set_adoption(Adoption* adoption) { adoption_ = adoption; }
 
  private:
   Status read_containers(const docker::Filters& supervised, reconcile::Context& context,
@@ -33,6 +38,7 @@ class DockerReader : public StateReader {
   const UpdateLocks& locks_;
   const Downloads& downloads_;
   RuntimeSettings settings_;
+  Adoption* adoption_ = nullptr;
 };
 
 // The boot time from /proc/stat (btime), or 0 when unknown.
