@@ -75,9 +75,9 @@ void ApplyLoop::override_running(reconcile::AppId app, const std::string& servic
   }
 }
 
-engine::Status ApplyLoop::apply_intermediate(reconcile::State target, engine::Force force) {
+engine::Status ApplyLoop::apply_intermediate(reconcile::State target, engine::Force force, Volumes volumes) {
   const std::lock_guard<std::mutex> one(one_intermediate_);
-  Intermediate request{std::move(target), force, std::nullopt};
+  Intermediate request{std::move(target), force, volumes, std::nullopt};
   std::unique_lock<std::mutex> lock(mutex_);
   if (stopping_) return engine::Status::failure(engine::ErrorKind::Cancelled, "the supervisor is stopping");
   intermediate_ = &request;
@@ -234,6 +234,7 @@ ApplyLoop::RunEnd ApplyLoop::apply_once(RunKind kind, engine::Force force, engin
   for (int batch = 1; batch <= options_.max_batches; ++batch) {
     heartbeat();
     reconcile::State target;
+    Volumes volumes = Volumes::Keep;
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_ || cancel_) {
@@ -241,6 +242,7 @@ ApplyLoop::RunEnd ApplyLoop::apply_once(RunKind kind, engine::Force force, engin
         return RunEnd::Interrupted;
       }
       target = kind == RunKind::Intermediate ? intermediate_->target : effective_target();
+      if (kind == RunKind::Intermediate) volumes = intermediate_->volumes;
     }
     engine::Snapshot snapshot;
     if (const engine::Status read = reader_.read(snapshot); !read.ok()) {
@@ -249,10 +251,10 @@ ApplyLoop::RunEnd ApplyLoop::apply_once(RunKind kind, engine::Force force, engin
     }
     snapshot.context.force = force == engine::Force::Yes;
     if (kind == RunKind::Intermediate) {
-      // As balena: an API action never removes images or volumes, and a
-      // service it asks to run is started even if it ran before.
+      // As balena: an API action never removes images, nor volumes but for
+      // a purge, and a service it asks to run is started even if it ran before.
       snapshot.context.keep_images = true;
-      snapshot.context.keep_volumes = true;
+      snapshot.context.keep_volumes = volumes == Volumes::Keep;
       snapshot.context.start_stopped = true;
     }
     const auto steps = reconcile::next_steps(snapshot.current, target, snapshot.context);

@@ -65,10 +65,14 @@ class ApplyLoop {
   [[nodiscard]] std::optional<reconcile::State> target() const;
   // Re-plan now (engine event, API request); `force` as for set_target.
   void trigger(const std::string& why, engine::Force force = engine::Force::No);
-  // Applies `target` now, exclusively, images and volumes kept; returns when
-  // it is reached or a step failed (the error's kind says why: Locked ...).
-  // The loop then returns to the device's target.
-  [[nodiscard]] engine::Status apply_intermediate(reconcile::State target, engine::Force force);
+  // What an intermediate target does with the volumes of an app it leaves
+  // out: kept (every action but purge), or removed (purge).
+  enum class Volumes { Keep, RemoveWithApp };
+  // Applies `target` now, exclusively, images kept; returns when it is
+  // reached or a step failed (the error's kind says why: Locked ...). The
+  // loop then returns to the device's target.
+  [[nodiscard]] engine::Status apply_intermediate(reconcile::State target, engine::Force force,
+                                                  Volumes volumes = Volumes::Keep);
   // Keeps a service stopped (false) or running (true) whatever the target
   // says, until the next set_target; nullopt drops the override.
   void override_running(reconcile::AppId app, const std::string& service, std::optional<bool> running);
@@ -86,6 +90,7 @@ class ApplyLoop {
   struct Intermediate {
     reconcile::State target;
     engine::Force force = engine::Force::No;
+    Volumes volumes = Volumes::Keep;
     std::optional<engine::Status> outcome;  // set by the loop when done
   };
   RunEnd apply_once(RunKind kind, engine::Force force, engine::Error& failure);

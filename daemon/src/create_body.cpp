@@ -40,7 +40,7 @@ std::string socket_path(const std::string& docker_host) {
 
 }  // namespace
 
-engine::CreateBodyFn make_create_body(const Config& config, const DeviceIdentity& identity) {
+engine::CreateBodyFn make_create_body(const Config& config, const DeviceIdentity& identity, ApiKeys& keys) {
   engine::ContainerSpecOptions options;
   options.uuid = identity.uuid;
   options.device_name = identity.name;
@@ -57,8 +57,15 @@ engine::CreateBodyFn make_create_body(const Config& config, const DeviceIdentity
   options.host_has_firmware = std::filesystem::exists("/lib/firmware");
   options.docker_socket = socket_path(config.docker_host);  // load_config resolved $DOCKER_HOST
   options.lock_dir_root = config.lock_dir();
-  return [options](const reconcile::Service& target, nlohmann::json& body) {
-    return engine::container_create_body(target, options, body);
+  return [options, &keys](const reconcile::Service& target, nlohmann::json& body) {
+    if (!target.config().uses_supervisor_api) {
+      return engine::container_create_body(target, options, body);
+    }
+    auto key = keys.service_key(target.app_id, target.service_name);
+    if (!key) return engine::Status(key.error());
+    engine::ContainerSpecOptions with_key = options;
+    with_key.service_api_key = key.value();
+    return engine::container_create_body(target, with_key, body);
   };
 }
 

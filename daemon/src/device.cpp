@@ -138,14 +138,15 @@ Device::Device(const Config& config, Logger& log, engine::store::Store store, en
       // The identity first: every container created below carries it.
       identity_(config_json_ ? load_identity(store_, config_, log_, *config_json_, config_.config_json_path)
                              : load_identity(store_, config_, log_)),
+      keys_(store_, identity_.api_key, engine::cloud::urandom_hex()),
       docker_(std::move(docker)),
       locks_(config_.lock_dir()),
       records_(store_),
       reader_(docker_, records_, locks_, downloads_, runtime_settings(config_)),
-      executor_(docker_, records_, locks_, downloads_, make_create_body(config_, identity_),
+      executor_(docker_, records_, locks_, downloads_, make_create_body(config_, identity_, keys_),
                 executor_settings(config_, config_json_)),
       loop_(reader_, executor_, log_, apply_options(config_)),
-      api_(config_, identity_, log_, store_, reader_, loop_),
+      api_(config_, identity_, log_, {store_, keys_, reader_, loop_, locks_, power_}),
       server_(api_, api::ServerOptions{config_.listen_address, config_.listen_port,
                                        std::max(2 * config_.poll_interval, std::chrono::milliseconds(60'000))}),
       watch_(docker_, loop_, log_) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/server.hpp"
+#include "api_keys.hpp"
 #include "apply_loop.hpp"
 #include "cloud_sync.hpp"
 #include "config.hpp"
@@ -19,6 +20,7 @@
 #include "engine/runtime/store_records.hpp"
 #include "engine/store/store.hpp"
 #include "engine_watch.hpp"
+#include "host_power.hpp"
 #include "identity.hpp"
 #include "local_api.hpp"
 #include "log.hpp"
@@ -54,6 +56,8 @@ class Device {
   // to CloudSync (the only writer from then on) on a managed device.
   std::optional<engine::cloud::ConfigJson> config_json_;
   DeviceIdentity identity_;
+  ApiKeys keys_;  // before the executor: services are created with their keys
+  LogindPower power_;
   engine::docker::Client docker_;
   engine::UpdateLocks locks_;
   engine::Downloads downloads_;

@@ -41,16 +41,25 @@ bool has_services(const reconcile::State& current, std::int64_t app_id) {
   return false;
 }
 
+engine::Status app_not_found() {
+  return engine::Status::failure(engine::ErrorKind::NotFound,
+                                 "App not found: an app needs to be installed for this endpoint to work. "
+                                 "If you've recently moved this device from another app, please push an app "
+                                 "and wait for it to be installed first.");
+}
+
 }  // namespace
 
-LocalApi::LocalApi(const Config& config, const DeviceIdentity& identity, Logger& log, engine::store::Store& store,
-                   engine::StateReader& reader, ApplyLoop& loop)
+LocalApi::LocalApi(const Config& config, const DeviceIdentity& identity, Logger& log, Parts parts)
     : config_(config),
       identity_(identity),
       log_(log),
-      store_(store),
-      reader_(reader),
-      loop_(loop),
+      store_(parts.store),
+      keys_(parts.keys),
+      reader_(parts.reader),
+      loop_(parts.loop),
+      locks_(parts.locks),
+      power_(parts.power),
       os_version_(read_os_version()),
       local_mode_(config.local_mode) {}
 
@@ -75,14 +84,20 @@ api::DeviceInfo LocalApi::info() {
   return info;
 }
 
-bool LocalApi::key_is_valid(const std::string& key) {
-  if (key == identity_.api_key) return true;
-  auto found = store_.find_api_key(key);
-  if (!found) {
-    log_.error("api", "cannot look up an API key; refusing it", {{"error", found.error().describe()}});
-    return false;
+engine::Result<std::optional<api::KeyScope>> LocalApi::authorize(const std::string& key) {
+  auto scope = keys_.scope_of(key);
+  if (!scope) log_.error("api", "cannot look up an API key; refusing it", {{"error", scope.error().describe()}});
+  return scope;
+}
+
+engine::Result<std::string> LocalApi::regenerate_key(const std::string& key) {
+  auto renewed = keys_.regenerate(key);
+  if (renewed) {
+    log_.info("api", "an API key was regenerated; the old one no longer works");
+  } else if (renewed.error().kind != engine::ErrorKind::NotFound) {
+    log_.error("api", "cannot regenerate an API key", {{"error", renewed.error().describe()}});
   }
-  return found.value().has_value();
+  return renewed;
 }
 
 std::optional<reconcile::State> LocalApi::target() {
@@ -168,12 +183,7 @@ void LocalApi::trigger_update(engine::Force force, bool cancel) {
 engine::Status LocalApi::restart_app(std::int64_t app_id, engine::Force force) {
   engine::Snapshot snapshot;
   if (auto read = reader_.read(snapshot); !read.ok()) return read;
-  if (!has_services(snapshot.current, app_id)) {
-    return engine::Status::failure(engine::ErrorKind::NotFound,
-                                   "App not found: an app needs to be installed for this endpoint to work. "
-                                   "If you've recently moved this device from another app, please push an app "
-                                   "and wait for it to be installed first.");
-  }
+  if (!has_services(snapshot.current, app_id)) return app_not_found();
   // As balena: the app's services removed, then put back as they were.
   const reconcile::State running = reconcile::as_target(snapshot.current);
   log_.info("api", "restarting an app", {{"app", fmt::to_string(app_id)}});
@@ -181,6 +191,65 @@ engine::Status LocalApi::restart_app(std::int64_t app_id, engine::Force force) {
     return stopped;
   }
   return loop_.apply_intermediate(running, force);
+}
+
+engine::Status LocalApi::purge_app(std::int64_t app_id, engine::Force force) {
+  engine::Snapshot snapshot;
+  if (auto read = reader_.read(snapshot); !read.ok()) return read;
+  if (!has_services(snapshot.current, app_id)) return app_not_found();
+  const reconcile::State running = reconcile::as_target(snapshot.current);
+  log_.system(Level::Info, "api", "purging an app's data", fmt::format("Purging data for app {}", app_id),
+              {{"app", fmt::to_string(app_id)}});
+  // The whole app leaves (containers, networks, volumes), then comes back
+  // as it ran, its volumes created empty.
+  if (auto removed = loop_.apply_intermediate(reconcile::without_app(running, app_id), force,
+                                              ApplyLoop::Volumes::RemoveWithApp);
+      !removed.ok()) {
+    return removed;
+  }
+  if (auto restored = loop_.apply_intermediate(running, force); !restored.ok()) return restored;
+  log_.system(Level::Info, "api", "purged an app's data", "Purged data", {{"app", fmt::to_string(app_id)}});
+  return engine::Status::success();
+}
+
+engine::Status LocalApi::power(api::PowerAction action, engine::Force force) {
+  engine::Snapshot snapshot;
+  if (auto read = reader_.read(snapshot); !read.ok()) return read;
+  const auto config = target_config();
+  const auto override_lock = config.find("SUPERVISOR_OVERRIDE_LOCK");
+  if (override_lock != config.end() && (override_lock->second == "1" || override_lock->second == "true")) {
+    force = engine::Force::Yes;
+  }
+  // Every app's locks, or none: a service in the middle of something it
+  // protects with a lock keeps the host up.
+  std::vector<reconcile::AppId> taken;
+  const auto release_taken = [&] {
+    for (const reconcile::AppId app : taken) {
+      if (auto released = locks_.release(app); !released.ok()) {
+        log_.error("locks", "cannot release an app's update locks", {{"app", fmt::to_string(app)},
+                                                                     {"error", released.error().describe()}});
+      }
+    }
+  };
+  for (const reconcile::App& app : snapshot.current.apps) {
+    std::vector<std::string> services;
+    for (const reconcile::Service& service : app.services) services.push_back(service.service_name);
+    if (services.empty()) continue;
+    if (auto locked = locks_.take(app.app_id, services, force); !locked.ok()) {
+      release_taken();
+      return locked;
+    }
+    taken.push_back(app.app_id);
+  }
+  const bool reboot = action == api::PowerAction::Reboot;
+  log_.system(Level::Info, "api", reboot ? "rebooting the host" : "powering the host off",
+              reboot ? "Rebooting" : "Shutting down");
+  if (auto asked = power_.request(action); !asked.ok()) {
+    release_taken();
+    log_.error("api", "the host did not accept the request", {{"error", asked.error().describe()}});
+    return asked;
+  }
+  return engine::Status::success();
 }
 
 engine::Status LocalApi::service_action(std::int64_t app_id, api::ServiceAction action, const std::string& service,

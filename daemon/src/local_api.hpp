@@ -9,17 +9,29 @@
 #include <optional>
 
 #include "api/device_api.hpp"
+#include "api_keys.hpp"
 #include "apply_loop.hpp"
 #include "config.hpp"
+#include "engine/locks/update_locks.hpp"
 #include "engine/store/store.hpp"
+#include "host_power.hpp"
 #include "identity.hpp"
 
 namespace supervisor {
 
 class LocalApi : public api::DeviceApi {
  public:
-  LocalApi(const Config& config, const DeviceIdentity& identity, Logger& log, engine::store::Store& store,
-           engine::StateReader& reader, ApplyLoop& loop);
+  // The seams the API acts through: the store (targets), the keys, the
+  // engine's state, the apply loop, the update locks and the host's power.
+  struct Parts {
+    engine::store::Store& store;
+    ApiKeys& keys;
+    engine::StateReader& reader;
+    ApplyLoop& loop;
+    engine::UpdateLocks& locks;
+    HostPower& power;
+  };
+  LocalApi(const Config& config, const DeviceIdentity& identity, Logger& log, Parts parts);
 
   // The stored target, or none; given by the wiring after the store opened.
   void load_target(std::optional<engine::store::Target> stored);
@@ -37,7 +49,8 @@ class LocalApi : public api::DeviceApi {
   void set_update_handler(std::function<void(engine::Force, bool)> handler);
 
   api::DeviceInfo info() override;
-  bool key_is_valid(const std::string& key) override;
+  engine::Result<std::optional<api::KeyScope>> authorize(const std::string& key) override;
+  engine::Result<std::string> regenerate_key(const std::string& key) override;
   std::optional<reconcile::State> target() override;
   std::map<std::string, std::string> target_config() override;
   engine::Status set_target(const reconcile::LocalTargetState& target) override;
@@ -45,6 +58,8 @@ class LocalApi : public api::DeviceApi {
   ApplyStatus apply_status() override;
   void trigger_update(engine::Force force, bool cancel) override;
   engine::Status restart_app(std::int64_t app_id, engine::Force force) override;
+  engine::Status purge_app(std::int64_t app_id, engine::Force force) override;
+  engine::Status power(api::PowerAction action, engine::Force force) override;
   engine::Status service_action(std::int64_t app_id, api::ServiceAction action, const std::string& service,
                                 engine::Force force) override;
   Logger& log() override { return log_; }
@@ -56,8 +71,11 @@ class LocalApi : public api::DeviceApi {
   const DeviceIdentity& identity_;
   Logger& log_;
   engine::store::Store& store_;
+  ApiKeys& keys_;
   engine::StateReader& reader_;
   ApplyLoop& loop_;
+  engine::UpdateLocks& locks_;
+  HostPower& power_;
   std::string os_version_;
   std::mutex target_mutex_;
   std::optional<engine::store::Target> target_;

@@ -32,6 +32,11 @@ State without_services(State target, AppId app, const std::string& service_name)
   return target;
 }
 
+State without_app(State target, AppId app) {
+  std::erase_if(target.apps, [&](const App& each) { return each.app_id == app; });
+  return target;
+}
+
 State with_running(State target, AppId app, const std::string& service_name, bool running) {
   for (App& each : target.apps) {
     for (Service& service : each.services) {

@@ -28,7 +28,18 @@ class FakeDevice : public supervisor::api::DeviceApi {
     info.arch = "amd64";
     return info;
   }
-  bool key_is_valid(const std::string& key) override { return key == "secret_key"; }
+  engine::Result<std::optional<supervisor::api::KeyScope>> authorize(const std::string& key) override {
+    if (key == "secret_key") return std::optional<supervisor::api::KeyScope>{supervisor::api::KeyScope{}};
+    return std::optional<supervisor::api::KeyScope>{};
+  }
+  engine::Result<std::string> regenerate_key(const std::string&) override {
+    return engine::Error{engine::ErrorKind::NotFound, "no such key"};
+  }
+  engine::Status purge_app(std::int64_t app_id, engine::Force) override {
+    actions.push_back(fmt::format("purge {}", app_id));
+    return engine::Status::success();
+  }
+  engine::Status power(supervisor::api::PowerAction, engine::Force) override { return engine::Status::success(); }
   std::optional<reconcile::State> target() override { return stored; }
   std::map<std::string, std::string> target_config() override { return {}; }
   engine::Status set_target(const reconcile::LocalTargetState& target) override {

@@ -27,7 +27,13 @@ class QuietDevice : public api::DeviceApi {
     info.local_mode = local_mode;
     return info;
   }
-  bool key_is_valid(const std::string& key) override { return key == "secret_key"; }
+  engine::Result<std::optional<api::KeyScope>> authorize(const std::string& key) override {
+    if (key == "secret_key") return std::optional<api::KeyScope>{api::KeyScope{}};
+    return std::optional<api::KeyScope>{};
+  }
+  engine::Result<std::string> regenerate_key(const std::string&) override {
+    return engine::Error{engine::ErrorKind::NotFound, "no such key"};
+  }
   std::optional<reconcile::State> target() override { return std::nullopt; }
   std::map<std::string, std::string> target_config() override { return {}; }
   engine::Status set_target(const reconcile::LocalTargetState&) override { return engine::Status::success(); }
@@ -35,6 +41,8 @@ class QuietDevice : public api::DeviceApi {
   ApplyStatus apply_status() override { return {}; }
   void trigger_update(engine::Force, bool) override {}
   engine::Status restart_app(std::int64_t, engine::Force) override { return engine::Status::success(); }
+  engine::Status purge_app(std::int64_t, engine::Force) override { return engine::Status::success(); }
+  engine::Status power(api::PowerAction, engine::Force) override { return engine::Status::success(); }
   engine::Status service_action(std::int64_t, api::ServiceAction, const std::string&, engine::Force) override {
     return engine::Status::success();
   }

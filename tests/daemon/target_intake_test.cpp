@@ -11,38 +11,22 @@
 #include <vector>
 
 #include "api/server.hpp"
+#include "quiet_device.hpp"
 
 namespace {
 
 using nlohmann::json;
 
 // A device in local mode that counts the targets it is given.
-class CountingDevice : public supervisor::api::DeviceApi {
+class CountingDevice : public supervisor::testing::QuietDevice {
  public:
+  CountingDevice() { local_mode = true; }
   int targets_set = 0;
-  supervisor::Logger logger{supervisor::Level::Error};
 
-  supervisor::api::DeviceInfo info() override {
-    supervisor::api::DeviceInfo info;
-    info.local_mode = true;
-    return info;
-  }
-  bool key_is_valid(const std::string&) override { return false; }
-  std::optional<reconcile::State> target() override { return std::nullopt; }
-  std::map<std::string, std::string> target_config() override { return {}; }
   engine::Status set_target(const reconcile::LocalTargetState&) override {
     ++targets_set;
     return engine::Status::success();
   }
-  engine::Status current(engine::Snapshot&) override { return engine::Status::success(); }
-  supervisor::ApplyStatus apply_status() override { return {}; }
-  void trigger_update(engine::Force, bool) override {}
-  engine::Status restart_app(std::int64_t, engine::Force) override { return engine::Status::success(); }
-  engine::Status service_action(std::int64_t, supervisor::api::ServiceAction, const std::string&,
-                                engine::Force) override {
-    return engine::Status::success();
-  }
-  supervisor::Logger& log() override { return logger; }
 };
 
 std::string target_with(const std::string& service) {

@@ -64,10 +64,18 @@ docker::Filters scope_filter(const Device& device) {
 // service's composition (daemon/src/create_body.cpp).
 // Its lock binds name `data_dir`/locks, the directory the device's
 // UpdateLocks watches.
-engine::CreateBodyFn daemon_create_body(const std::string& data_dir) {
+engine::CreateBodyFn daemon_create_body(const std::string& data_dir, supervisor::ApiKeys& keys) {
   supervisor::Config config;
   config.data_dir = data_dir;
-  return supervisor::make_create_body(config, supervisor::DeviceIdentity{"runtime-test-device", "", "local"});
+  return supervisor::make_create_body(config, supervisor::DeviceIdentity{"runtime-test-device", "", "local"}, keys);
+}
+
+engine::store::Store open_store(const std::filesystem::path& data_dir) {
+  engine::store::StoreOptions options;
+  options.path = data_dir / "database.sqlite";
+  auto opened = engine::store::Store::open(options);
+  if (!opened) throw std::runtime_error(opened.error().describe());
+  return std::move(opened.value().store);
 }
 
 }  // namespace
@@ -116,13 +124,15 @@ Device::Device(DeviceOptions options) {
   lock_dir_ = (data_dir / "locks").string();  // as the daemon's Config::lock_dir()
   std::filesystem::create_directories(lock_dir_);
   locks_ = std::make_unique<engine::UpdateLocks>(lock_dir_);
+  store_ = std::make_unique<engine::store::Store>(open_store(data_dir));
+  keys_ = std::make_unique<supervisor::ApiKeys>(*store_, "runtime-test-global-key", engine::cloud::urandom_hex());
   engine::RuntimeSettings settings;
   settings.keep_volumes = options.keep_volumes;
   settings.scope_label = std::string(kScopeLabel) + "=" + scope_;
   settings.reboot_breadcrumb = lock_dir_ + "/reboot-required";
   reader_ = std::make_unique<engine::DockerReader>(testenv::client(), records_, *locks_, downloads_, settings);
   executor_ = std::make_unique<engine::DockerExecutor>(testenv::client(), records_, *locks_, downloads_,
-                                                       daemon_create_body(data_dir.string()),
+                                                       daemon_create_body(data_dir.string(), *keys_),
                                                        engine::ExecutorSettings{settings.reboot_breadcrumb, {}});
 }
 

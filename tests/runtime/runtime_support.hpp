@@ -19,11 +19,13 @@
 #include <string>
 #include <vector>
 
+#include "api_keys.hpp"
 #include "support.hpp"
 #include "engine/exec/batch.hpp"
 #include "engine/runtime/docker_executor.hpp"
 #include "engine/runtime/docker_reader.hpp"
 #include "engine/runtime/records.hpp"
+#include "engine/store/store.hpp"
 #include "reconcile/model.hpp"
 
 namespace runtime_test {
@@ -130,6 +132,7 @@ class Device {
 
   const std::string& scope() const { return scope_; }
   const std::string& lock_dir() const { return lock_dir_; }
+  supervisor::ApiKeys& api_keys() { return *keys_; }
 
  private:
   void cleanup();
@@ -139,6 +142,8 @@ class Device {
   std::vector<std::string> images_to_remove_;
   engine::MemoryRecords records_;
   std::unique_ptr<engine::UpdateLocks> locks_;
+  std::unique_ptr<engine::store::Store> store_;  // the service API keys' table
+  std::unique_ptr<supervisor::ApiKeys> keys_;
   engine::Downloads downloads_;
   std::unique_ptr<engine::DockerReader> reader_;
   std::unique_ptr<engine::DockerExecutor> executor_;

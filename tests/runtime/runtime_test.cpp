@@ -367,6 +367,51 @@ TEST_CASE("a service with running: false is created and never started", "[runtim
   remove_everything(device);
 }
 
+TEST_CASE("a service with the supervisor-api feature runs with its own stored key, kept when it is recreated",
+          "[runtime][api-key]") {
+  Device device;
+  const auto app = device.new_app();
+  const std::string image = device.tag_busybox("r1");
+  auto spec = release(device, three_services(image));
+  // worker asks for the supervisor API (host networking: no supervisor0 needed).
+  spec.services[2].labels["io.balena.features.supervisor-api"] = "1";
+  spec.services[2].composition["network_mode"] = "host";
+  const auto env_of = [&](const std::string& service) {
+    const auto container = container_of(device, service);
+    REQUIRE(container);
+    std::map<std::string, std::string> env;
+    for (const auto& entry : container->raw["Config"]["Env"]) {
+      const std::string text = entry.get<std::string>();
+      env[text.substr(0, text.find('='))] = text.substr(text.find('=') + 1);
+    }
+    return env;
+  };
+  const auto installed = device.converge(device.target({{app, spec}}));
+  INFO(installed.transcript());
+  REQUIRE(installed.settled);
+  const auto stored = device.api_keys().service_key(app.app_id, "worker");
+  REQUIRE(stored);
+  CHECK(stored.value().size() == 32);
+  CHECK(env_of("worker")["BALENA_SUPERVISOR_API_KEY"] == stored.value());
+  CHECK(env_of("worker")["RESIN_SUPERVISOR_API_KEY"] == stored.value());
+  CHECK_FALSE(env_of("db").contains("BALENA_SUPERVISOR_API_KEY"));
+  const auto scope = device.api_keys().scope_of(stored.value());
+  REQUIRE(scope);
+  REQUIRE(scope.value());
+  CHECK(scope.value()->app == app.app_id);
+
+  // A new release recreates the container: the key stays the same.
+  auto next = spec;
+  next.services[2].composition["environment"] = {{"RELEASE", "2"}};
+  const auto updated = device.converge(device.target({{app, release(device, next.services)}}));
+  INFO(updated.transcript());
+  REQUIRE(updated.settled);
+  CHECK(env_of("worker")["RELEASE"] == "2");
+  CHECK(env_of("worker")["BALENA_SUPERVISOR_API_KEY"] == stored.value());
+
+  remove_everything(device);
+}
+
 TEST_CASE("depends_on starts a service only once its dependency runs", "[runtime][depends_on]") {
   Device device;
   const auto app = device.new_app();

@@ -16,6 +16,17 @@
 namespace supervisor::api {
 
 enum class ServiceAction { Restart, Stop, Start };
+enum class PowerAction { Reboot, Shutdown };
+
+// What a request's key may act on (local-api.md §2.4): every app (the global
+// key; every request when the API asks for no key) or one app (the key of a
+// service with the supervisor-api feature).
+struct KeyScope {
+  std::optional<std::int64_t> app;  // nullopt: every app
+
+  [[nodiscard]] bool allows(std::int64_t app_id) const { return !app || *app == app_id; }
+  [[nodiscard]] bool is_global() const { return !app.has_value(); }
+};
 
 struct DeviceInfo {
   std::string uuid;
@@ -33,8 +44,12 @@ class DeviceApi {
   virtual ~DeviceApi() = default;
 
   [[nodiscard]] virtual DeviceInfo info() = 0;
-  // Accepts the global key (and, later, per-service keys).
-  [[nodiscard]] virtual bool key_is_valid(const std::string& key) = 0;
+  // The scope of `key`; nullopt when it is no key of this device; a failure
+  // when it cannot be checked (the API answers 503).
+  [[nodiscard]] virtual engine::Result<std::optional<KeyScope>> authorize(const std::string& key) = 0;
+  // Replaces `key` with a new key of the same scope and returns it; NotFound
+  // when `key` is no key of this device.
+  [[nodiscard]] virtual engine::Result<std::string> regenerate_key(const std::string& key) = 0;
 
   [[nodiscard]] virtual std::optional<reconcile::State> target() = 0;
   [[nodiscard]] virtual std::map<std::string, std::string> target_config() = 0;
@@ -50,6 +65,12 @@ class DeviceApi {
   // (423), the engine down Unavailable (503).
   virtual void trigger_update(engine::Force force, bool cancel) = 0;
   [[nodiscard]] virtual engine::Status restart_app(std::int64_t app_id, engine::Force force) = 0;
+  // The app's containers and named volumes removed, then the app installed
+  // again (its data gone).
+  [[nodiscard]] virtual engine::Status purge_app(std::int64_t app_id, engine::Force force) = 0;
+  // Reboots or powers off the host once every app's update locks are taken
+  // (unless forced); Locked when a service holds one.
+  [[nodiscard]] virtual engine::Status power(PowerAction action, engine::Force force) = 0;
   // `service_name` is a service's name, or "#<imageId>".
   [[nodiscard]] virtual engine::Status service_action(std::int64_t app_id, ServiceAction action,
                                                       const std::string& service_name, engine::Force force) = 0;

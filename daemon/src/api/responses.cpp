@@ -25,8 +25,18 @@ std::string lower(std::string text) {
   return text;
 }
 
-reconcile::StatusInput status_input(DeviceApi& device, engine::Snapshot snapshot) {
-  return {std::move(snapshot.current), std::move(snapshot.context.available_images), device.target(),
+reconcile::State only_in_scope(reconcile::State state, const KeyScope& scope) {
+  std::erase_if(state.apps, [&](const reconcile::App& app) { return !scope.allows(app.app_id); });
+  return state;
+}
+
+// What a key of `scope` may see of the device: its apps, their images.
+reconcile::StatusInput status_input(DeviceApi& device, engine::Snapshot snapshot, const KeyScope& scope = {}) {
+  std::vector<reconcile::Image> images = std::move(snapshot.context.available_images);
+  std::erase_if(images, [&](const reconcile::Image& image) { return !scope.allows(image.app_id); });
+  std::optional<reconcile::State> target = device.target();
+  if (target) target = only_in_scope(std::move(*target), scope);
+  return {only_in_scope(std::move(snapshot.current), scope), std::move(images), std::move(target),
           apply_progress(device.apply_status())};
 }
 
@@ -116,31 +126,33 @@ json local_target_json(DeviceApi& device) {
   return {{"name", info.name}, {"config", config}, {"apps", apps}};
 }
 
-void send_state_status(DeviceApi& device, httplib::Response& response) {
+void send_state_status(DeviceApi& device, const KeyScope& scope, httplib::Response& response) {
   engine::Snapshot snapshot;
   if (const auto read = device.current(snapshot); !read.ok()) {
     return send_failure(response, 503, fmt::format("Cannot read the device's state: {}", read.error().message));
   }
-  const auto status = reconcile::device_status(status_input(device, std::move(snapshot)));
+  const auto status = reconcile::device_status(status_input(device, std::move(snapshot), scope));
   send_json(response, 200, reconcile::state_status_json(status));
 }
 
-void send_applications_state(DeviceApi& device, httplib::Response& response) {
+void send_applications_state(DeviceApi& device, const KeyScope& scope, httplib::Response& response) {
   engine::Snapshot snapshot;
   if (const auto read = device.current(snapshot); !read.ok()) {
     return send_failure(response, 503, fmt::format("Cannot read the device's state: {}", read.error().message));
   }
-  const auto apps = reconcile::applications_state(status_input(device, std::move(snapshot)));
+  const auto apps = reconcile::applications_state(status_input(device, std::move(snapshot), scope));
   send_json(response, 200, reconcile::applications_state_json(apps));
 }
 
-void send_container_ids(DeviceApi& device, const std::string& service, httplib::Response& response) {
+void send_container_ids(DeviceApi& device, const KeyScope& scope, const std::string& service,
+                        httplib::Response& response) {
   engine::Snapshot snapshot;
   if (const auto read = device.current(snapshot); !read.ok()) {
     return send_failure(response, 503, fmt::format("Cannot read the device's state: {}", read.error().message));
   }
   json services = json::object();
   for (const auto& app : snapshot.current.apps) {
+    if (!scope.allows(app.app_id)) continue;
     for (const auto& container : app.services) {
       if (container.container_id) services[container.service_name] = *container.container_id;
     }
@@ -148,6 +160,36 @@ void send_container_ids(DeviceApi& device, const std::string& service, httplib::
   if (service.empty()) return send_json(response, 200, {{"status", "success"}, {"services", services}});
   if (!services.contains(service)) return send_failure(response, 503, "Could not find service with that name");
   send_json(response, 200, {{"status", "success"}, {"containerId", services[service]}});
+}
+
+void send_app_state(DeviceApi& device, std::int64_t app_id, httplib::Response& response) {
+  engine::Snapshot snapshot;
+  if (const auto read = device.current(snapshot); !read.ok()) {
+    return send_failure(response, 500, fmt::format("Unable to retrieve state for application ID: {}", app_id));
+  }
+  const KeyScope only_app{app_id};
+  const auto apps = reconcile::applications_state(status_input(device, snapshot, only_app));
+  const auto app = std::find_if(snapshot.current.apps.begin(), snapshot.current.apps.end(),
+                                [&](const reconcile::App& each) { return each.app_id == app_id; });
+  if (apps.empty() && app == snapshot.current.apps.end()) {
+    return send_failure(response, 409, fmt::format("Application ID does not exist: {}", app_id));
+  }
+  // Legacy shape: services keyed by image id, under the app's id.
+  json services = json::object();
+  std::optional<std::string> commit;
+  if (app != snapshot.current.apps.end()) {
+    commit = app->commit;
+    for (const reconcile::Service& service : app->services) {
+      services[std::to_string(service.image_id)] = {
+          {"status", reconcile::to_string(reconcile::entry_status(service.status))},
+          {"releaseId", service.release_id},
+          {"download_progress", nullptr}};
+    }
+  }
+  if (!apps.empty() && !apps.front().commit.empty() && !commit) commit = apps.front().commit;
+  json body = {{"local", {{std::to_string(app_id), {{"services", services}}}}}};
+  body["commit"] = commit ? json(*commit) : json(nullptr);
+  send_json(response, 200, body);
 }
 
 void stream_logs(Logger& log, const std::atomic<bool>& stopping, httplib::Response& response,

@@ -34,9 +34,13 @@ void send_failure(httplib::Response& response, int status, const std::string& me
 
 [[nodiscard]] nlohmann::json v1_device(DeviceApi& device);
 [[nodiscard]] nlohmann::json local_target_json(DeviceApi& device);
-void send_state_status(DeviceApi& device, httplib::Response& response);
-void send_applications_state(DeviceApi& device, httplib::Response& response);
-void send_container_ids(DeviceApi& device, const std::string& service, httplib::Response& response);
+// The listing answers show only what `scope` allows (local-api.md §2.4, "F").
+void send_state_status(DeviceApi& device, const KeyScope& scope, httplib::Response& response);
+void send_applications_state(DeviceApi& device, const KeyScope& scope, httplib::Response& response);
+void send_container_ids(DeviceApi& device, const KeyScope& scope, const std::string& service,
+                        httplib::Response& response);
+// GET /v2/applications/:appId/state (the caller checked the scope).
+void send_app_state(DeviceApi& device, std::int64_t app_id, httplib::Response& response);
 // NDJSON of log events until the client goes or the server stops. `hold`
 // is kept until the stream ends (the server counts open streams with it).
 void stream_logs(Logger& log, const std::atomic<bool>& stopping, httplib::Response& response,

@@ -12,9 +12,10 @@
 #include <regex>
 
 #include "api/connection_pool.hpp"
+#include "api/request_auth.hpp"
 #include "api/request_log.hpp"
 #include "api/responses.hpp"
-#include "version.hpp"
+#include "api/routes.hpp"
 
 namespace supervisor::api {
 namespace {
@@ -37,8 +38,6 @@ std::string presented_key(const httplib::Request& request) {
   if (std::regex_match(value, match, header)) return match[1];
   return "";
 }
-
-engine::Force force_of(const json& body) { return truthy(body, "force") ? engine::Force::Yes : engine::Force::No; }
 
 }  // namespace
 
@@ -116,12 +115,28 @@ void Server::routes() {
   http.set_write_timeout(idle, 0);
 
   // Every endpoint but /ping and /v1/healthy needs the API key, unless the
-  // device is in local mode (as the balena supervisor).
+  // device is in local mode (as the balena supervisor). The key's scope is
+  // left for the routes (request_auth.hpp); without a key check every
+  // request acts with global scope.
   http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
     request_started = std::chrono::steady_clock::now();
-    if (open_endpoint(request.path) || device_.info().local_mode) return httplib::Server::HandlerResponse::Unhandled;
     const std::string key = presented_key(request);
-    if (!key.empty() && device_.key_is_valid(key)) return httplib::Server::HandlerResponse::Unhandled;
+    if (open_endpoint(request.path) || device_.info().local_mode) {
+      set_request_auth({KeyScope{}, key});
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    if (!key.empty()) {
+      auto scope = device_.authorize(key);
+      if (!scope) {
+        response.status = 503;
+        response.set_content(fmt::format("Unexpected error: {}", scope.error().message), "text/plain");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (scope.value()) {
+        set_request_auth({*scope.value(), key});
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+    }
     response.status = 401;
     response.set_content("Unauthorized", "text/plain");
     return httplib::Server::HandlerResponse::Handled;
@@ -156,16 +171,6 @@ void Server::routes() {
     response.status = healthy ? 200 : 500;
     response.set_content(healthy ? "OK" : "Unhealthy", "text/plain");
   });
-  http.Get("/v2/version", [this](const httplib::Request&, httplib::Response& response) {
-    // `version` is the balena API level balena's tools compare against;
-    // `daemonVersion` is this daemon's own (they ignore unknown fields).
-    send_json(response, 200, {{"status", "success"},
-                              {"version", device_.info().supervisor_version},
-                              {"daemonVersion", kDaemonVersion}});
-  });
-  http.Get("/v1/device", [this](const httplib::Request&, httplib::Response& response) {
-    send_json(response, 200, v1_device(device_));
-  });
   http.Get("/v2/local/device-info", [this](const httplib::Request&, httplib::Response& response) {
     const DeviceInfo info = device_.info();
     send_json(response, 200, {{"status", "success"}, {"info", {{"arch", info.arch}, {"deviceType", info.device_type}}}});
@@ -187,77 +192,8 @@ void Server::routes() {
     if (!stored.ok()) return send_failure(response, http_status_of(stored.error().kind), stored.error().message);
     send_json(response, 200, {{"status", "success"}, {"message", "OK"}});
   });
-  http.Get("/v2/state/status", [this](const httplib::Request&, httplib::Response& response) {
-    send_state_status(device_, response);
-  });
-  http.Get("/v2/applications/state", [this](const httplib::Request&, httplib::Response& response) {
-    send_applications_state(device_, response);
-  });
-  http.Get("/v2/containerId", [this](const httplib::Request& request, httplib::Response& response) {
-    std::string name = request.get_param_value("serviceName");
-    if (name.empty()) name = request.get_param_value("service");
-    send_container_ids(device_, name, response);
-  });
-  http.Post("/v1/update", [this](const httplib::Request& request, httplib::Response& response) {
-    json body;
-    if (!parse_body(request, response, body)) return;
-    device_.trigger_update(force_of(body), truthy(body, "cancel"));
-    response.status = 204;
-  });
-  http.Post("/v1/restart", [this](const httplib::Request& request, httplib::Response& response) {
-    json body;
-    if (!parse_body(request, response, body)) return;
-    const auto app_id = integer_id(body.value("appId", json()));
-    if (!app_id) {
-      response.status = 400;
-      return response.set_content("Missing app id", "text/plain");
-    }
-    const engine::Status restarted = device_.restart_app(*app_id, force_of(body));
-    if (!restarted.ok()) {
-      return send_failure(response, http_status_of(restarted.error().kind), restarted.error().message);
-    }
-    response.set_content("OK", "text/plain");
-  });
-  http.Post(R"(/v2/applications/([^/]+)/restart)", [this](const httplib::Request& request, httplib::Response& response) {
-    json body;
-    if (!parse_body(request, response, body)) return;
-    const auto app_id = integer_id(json(request.matches[1].str()));
-    if (!app_id) return send_failure(response, 400, "Missing app id");
-    const engine::Status restarted = device_.restart_app(*app_id, force_of(body));
-    if (!restarted.ok()) {
-      return send_failure(response, http_status_of(restarted.error().kind), restarted.error().message);
-    }
-    response.set_content("OK", "text/plain");
-  });
-  http.Post(R"(/v2/applications/([^/]+)/(restart|stop|start)-service)",
-            [this](const httplib::Request& request, httplib::Response& response) {
-              json body;
-              if (!parse_body(request, response, body)) return;
-              const auto app_id = integer_id(json(request.matches[1].str()));
-              if (!app_id || *app_id == 0) return send_failure(response, 400, "Invalid app id");
-              const std::string verb = request.matches[2];
-              const ServiceAction action = verb == "restart" ? ServiceAction::Restart
-                                           : verb == "stop"  ? ServiceAction::Stop
-                                                             : ServiceAction::Start;
-              std::string service = body.value("serviceName", "");
-              if (service.empty() && body.contains("imageId")) service = fmt::format("#{}", body["imageId"].dump());
-              if (service.empty()) {
-                response.status = 400;
-                return response.set_content(
-                    "serviceName or imageId parameters were not provided or the app is multi-container. "
-                    "Use the v2 service action endpoints.",
-                    "text/plain");
-              }
-              const engine::Status done = device_.service_action(*app_id, action, service, force_of(body));
-              if (!done.ok()) {
-                const int status = http_status_of(done.error().kind);
-                // As balena: 404s are text, locks and other failures JSON.
-                if (status != 404) return send_failure(response, status, done.error().message);
-                response.status = status;
-                return response.set_content(done.error().message, "text/plain");
-              }
-              response.set_content("OK", "text/plain");
-            });
+  add_device_routes(http, device_);
+  add_app_routes(http, device_);
   http.Get("/v2/local/logs", [this](const httplib::Request&, httplib::Response& response) {
     // A stream keeps its thread until the client goes: bounded, so that
     // streams cannot take every thread from /ping and the rest.

@@ -92,9 +92,12 @@ struct ServiceOptions {
 
 // Networks: {"name", "appId", "appUuid", "config": {compose keys}}.
 // normalize_network fills in defaults and the supervisor's labels.
-// Whether a service joins supervisor0, the supervisor's own network: it asks
-// for the supervisor API (label io.balena.features.supervisor-api, or its
-// io.resin. spelling, truthy) and has a network stack of its own.
+// Whether a service asks for the supervisor API: label
+// io.balena.features.supervisor-api, or its io.resin. spelling, truthy. It
+// then gets an API key of its own, scoped to its app.
+[[nodiscard]] bool uses_supervisor_api(const nlohmann::json& composition);
+// Whether a service joins supervisor0, the supervisor's own network: it uses
+// the supervisor API and has a network stack of its own.
 [[nodiscard]] bool joins_supervisor_network(const nlohmann::json& composition);
 
 [[nodiscard]] Parsed<nlohmann::json> normalize_network(const nlohmann::json& network);

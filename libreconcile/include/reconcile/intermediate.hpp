@@ -18,6 +18,10 @@ namespace reconcile {
 // networks and volumes stay, so restarting keeps them.
 [[nodiscard]] State without_services(State target, AppId app, const std::string& service_name = "");
 
+// `target` without the app at all: its services, networks and volumes go
+// (a purge, when the loop may remove volumes).
+[[nodiscard]] State without_app(State target, AppId app);
+
 // `target` with the service's `running` set (stop and start).
 [[nodiscard]] State with_running(State target, AppId app, const std::string& service_name, bool running);
 

@@ -62,6 +62,9 @@ struct ServiceConfig {
   // Joins supervisor0 (label io.balena.features.supervisor-api and a network
   // stack of its own): the create body adds it, so `networks` does not name it.
   bool joins_supervisor_network = false;
+  // Uses the supervisor API (that label, whatever its network): the create
+  // body carries a key of its own.
+  bool uses_supervisor_api = false;
   std::string restart;           // compose `restart`, "" when unset
   // The whole compose configuration as canonical JSON text (sorted keys),
   // kept to be written back out in steps.

@@ -82,13 +82,18 @@ void apply_features(json& composition, json& feature_env, const Identity& /*id*/
 
 namespace reconcile::compose {
 
-bool joins_supervisor_network(const nlohmann::json& composition) {
+bool uses_supervisor_api(const nlohmann::json& composition) {
   using nlohmann::json;
   if (!composition.is_object()) return false;
   const json labels = composition.value("labels", json::object());
   if (!labels.is_object()) return false;
   const auto asks = [&](const char* key) { return labels.contains(key) && detail::truthy(labels[key]); };
-  if (!asks("io.balena.features.supervisor-api") && !asks("io.resin.features.supervisor-api")) return false;
+  return asks("io.balena.features.supervisor-api") || asks("io.resin.features.supervisor-api");
+}
+
+bool joins_supervisor_network(const nlohmann::json& composition) {
+  using nlohmann::json;
+  if (!uses_supervisor_api(composition)) return false;
   // Containers that share another's network stack cannot join networks.
   const json mode = composition.value("network_mode", json(""));
   const std::string network_mode = mode.is_string() ? mode.get<std::string>() : "";

@@ -144,6 +144,7 @@ void read_composition(const Reader& composition, Service& service) {
       truthy(label("io.balena.update.requires-reboot", "io.resin.update.requires-reboot"));
   config.restart = composition.string_or("restart", "");
   config.joins_supervisor_network = compose::joins_supervisor_network(canonical);
+  config.uses_supervisor_api = compose::uses_supervisor_api(canonical);
 
   config.composition = canonical.dump();
   config.config_key = make_config_key(std::move(canonical));
