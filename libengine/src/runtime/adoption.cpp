@@ -97,27 +97,31 @@ Adoption::Adoption(const docker::Client& docker, CreateBodyFn create_body,
                    std::function<std::optional<reconcile::State>()> target)
     : docker_(docker), create_body_(std::move(create_body)), target_(std::move(target)) {}
 
-std::optional<Adopted> Adoption::adopt(const json& inspect, const std::map<std::string, std::string>& container_ids) {
-  const json labels = inspect.contains("Config") ? inspect["Config"].value("Labels", json::object()) : json::object();
-  const std::string app = labels.value(names::kAppId, "");
-  const std::string service = labels.value(names::kServiceName, "");
+std::optional<Adopted> Adoption::adopt(const docker::ContainerSummary& container,
+                                      const std::function<std::optional<json>()>& inspect,
+                                      const std::map<std::string, std::string>& container_ids) {
+  const auto app = container.labels.find(names::kAppId);
+  const auto service = container.labels.find(names::kServiceName);
   const auto target = target_();
-  if (!target || app.empty() || service.empty()) return std::nullopt;
+  if (!target || app == container.labels.end() || service == container.labels.end()) return std::nullopt;
   for (const reconcile::App& candidate : target->apps) {
-    if (fmt::to_string(candidate.app_id) != app) continue;
+    if (fmt::to_string(candidate.app_id) != app->second) continue;
     for (const reconcile::Service& wanted : candidate.services) {
-      if (wanted.service_name != service) continue;
-      const std::string id = inspect.value("Id", "");
-      // The target as compared: composition, image and release.
+      if (wanted.service_name != service->second) continue;
+      // The target as compared: composition, image, release, app name.
       const std::string key = fmt::format("{}\n{}\n{}\n{}\n{}", wanted.config().composition, wanted.image,
                                           wanted.commit, candidate.name, json(container_ids).dump());
       {
         const std::lock_guard lock(mutex_);
-        if (auto it = answers_.find(id); it != answers_.end() && it->second.first == key) return it->second.second;
+        if (auto it = answers_.find(container.id); it != answers_.end() && it->second.first == key) {
+          return it->second.second;
+        }
       }
-      auto answer = compare(inspect, wanted, candidate.name, container_ids);
+      const auto found = inspect();
+      if (!found) return std::nullopt;
+      auto answer = compare(*found, wanted, candidate.name, container_ids);
       const std::lock_guard lock(mutex_);
-      answers_[id] = {key, answer};
+      answers_[container.id] = {key, answer};
       return answer;
     }
   }

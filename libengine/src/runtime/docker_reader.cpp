@@ -171,13 +171,22 @@ Status DockerReader::read_containers(const docker::Filters& supervised, reconcil
     if (adoption_ != nullptr && !container.labels.contains(names::kComposition)) {
       // Another supervisor's container (a switch-over): adopted when it
       // equals its target service, left with no composition otherwise.
-      auto inspect = docker_.inspect_container(container.id);
-      if (!inspect) {
-        if (inspect.error().is_not_found()) continue;  // removed since it was listed
-        return error_from(inspect.error());
-      }
-      if (auto adopted = adoption_->adopt(docker::parse_raw(inspect->raw),
-                                          ids_by_app[label_or(container.labels, names::kAppId)])) {
+      std::optional<docker::Error> failed;
+      bool gone = false;
+      const auto inspect = [&]() -> std::optional<json> {
+        auto found = docker_.inspect_container(container.id);
+        if (found) return docker::parse_raw(found->raw);
+        if (found.error().is_not_found()) {
+          gone = true;
+        } else {
+          failed = found.error();
+        }
+        return std::nullopt;
+      };
+      auto adopted = adoption_->adopt(container, inspect, ids_by_app[label_or(container.labels, names::kAppId)]);
+      if (failed) return error_from(*failed);
+      if (gone) continue;  // removed since it was listed
+      if (adopted) {
         composition = docker::parse_raw(adopted->composition);
         service["image"] = adopted->image;
       }

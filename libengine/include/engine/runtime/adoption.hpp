@@ -36,11 +36,13 @@ class Adoption {
   Adoption(const docker::Client& docker, CreateBodyFn create_body,
            std::function<std::optional<reconcile::State>()> target);
 
-  // `inspect`: the container's GET /containers/{id}/json. `container_ids`:
-  // the app's containers by service name (network_mode service:NAME).
-  // nullopt: no target service of that app and name, its image is not in
-  // the engine, or the container differs from it.
-  [[nodiscard]] std::optional<Adopted> adopt(const nlohmann::json& inspect,
+  // `inspect` fetches the container's GET /containers/{id}/json (nullopt:
+  // it is gone), called only when the answer for this container and target
+  // is not known yet. `container_ids`: the app's containers by service name
+  // (network_mode service:NAME). nullopt: no target service of that app and
+  // name, its image is not in the engine, or the container differs from it.
+  [[nodiscard]] std::optional<Adopted> adopt(const docker::ContainerSummary& container,
+                                             const std::function<std::optional<nlohmann::json>()>& inspect,
                                              const std::map<std::string, std::string>& container_ids);
 
  private:
