@@ -2,7 +2,8 @@
 # Benchmarks: the planner (planner-bench) and the daemon (bench/daemon_bench.py:
 # binary size, converge time next to docker-compose, idle RSS) and cloud mode
 # (bench/cloud_bench.py: bytes per unchanged poll, instant-update latency,
-# idle disk writes).
+# idle disk writes) and the switch-over from the balena supervisor
+# (bench/switch_over_bench.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -20,3 +21,5 @@ trap 'bash scripts/testenv/down.sh "$state" >/dev/null' EXIT
 python3 bench/daemon_bench.py build-release/bin/supervisor "$state"
 echo "== cloud"
 python3 bench/cloud_bench.py build-release/bin/supervisor "$state"
+echo "== switch-over"
+python3 bench/switch_over_bench.py build-release/bin/supervisor "$state" 10 3

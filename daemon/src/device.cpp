@@ -142,6 +142,7 @@ Device::Device(const Config& config, Logger& log, engine::store::Store store, en
       docker_(std::move(docker)),
       locks_(config_.lock_dir()),
       records_(store_),
+      adoption_(docker_, make_create_body(config_, identity_, keys_), [this] { return api_.target(); }),
       reader_(docker_, records_, locks_, downloads_, runtime_settings(config_)),
       executor_(docker_, records_, locks_, downloads_, make_create_body(config_, identity_, keys_),
                 executor_settings(config_, config_json_)),
@@ -155,6 +156,7 @@ Device::Device(const Config& config, Logger& log, engine::store::Store store, en
   } else {
     api_.load_target(stored.value());
   }
+  reader_.set_adoption(&adoption_);
   loop_.on_heartbeat = [] { systemd::notify_watchdog(); };
 }
 

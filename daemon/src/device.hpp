@@ -62,6 +62,8 @@ class Device {
   engine::UpdateLocks locks_;
   engine::Downloads downloads_;
   engine::StoreRecords records_;
+  // The balena supervisor's containers, after a switch-over (docs/switch-over.md).
+  engine::Adoption adoption_;
   engine::DockerReader reader_;
   engine::DockerExecutor executor_;
   ApplyLoop loop_;
