@@ -355,6 +355,25 @@ def main():
         check("the imported target equals the balena one field by field", same_target)
         daemon.stop()
 
+        def import_by_hand():
+            def cli(*args):
+                return subprocess.run([SUPERVISOR, "import-balena", *args], capture_output=True, text=True)
+            data = os.path.join(work, "by-hand")
+            done = cli("--from", balena_db, "--data-dir", data, "--config", daemon.config)
+            assert done.returncode == 0, done.stderr
+            assert f"app {APP_ID} (switch-app) release {COMMIT}: 3 services" in done.stdout, done.stdout
+            assert "3 image records, 1 commits, 2 API keys" in done.stdout, done.stdout
+            again = cli("--from", balena_db, "--data-dir", data, "--config", daemon.config)
+            assert again.returncode == 1 and "already holds a target" in again.stderr, (again.returncode, again.stderr)
+            assert cli("--from", balena_db, "--data-dir", data, "--config", daemon.config,
+                       "--replace").returncode == 0
+            missing = cli("--from", os.path.join(work, "none.sqlite"), "--data-dir", os.path.join(work, "x"))
+            assert missing.returncode == 1 and "nothing imported" in missing.stderr, missing.stderr
+            assert not os.path.exists(os.path.join(work, "x")), "a failed import made the data directory"
+            assert cli("--data-dir", data).returncode == 2
+        check("supervisor import-balena: imports once, refuses a store with a target unless --replace, "
+              "and a missing file", import_by_hand)
+
         # A damaged balena database: nothing imported, the daemon starts,
         # and the same release posted locally adopts what runs.
         damaged = os.path.join(work, "damaged", "database.sqlite")
