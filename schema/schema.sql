@@ -87,5 +87,16 @@ CREATE TABLE log (
   app_id INTEGER NOT NULL,
   service_name TEXT NOT NULL,
   stream TEXT NOT NULL CHECK (stream IN ('system', 'stdout', 'stderr')),
-  message TEXT NOT NULL
+  message TEXT NOT NULL,
+  -- 0004_log_stream: added columns
+  service_id INTEGER NOT NULL DEFAULT 0,
+  container_id TEXT NOT NULL DEFAULT '',
+  engine_time_ns INTEGER NOT NULL DEFAULT 0
+);
+
+-- 0004_log_stream -------------------------------------------------------
+
+CREATE TABLE log_cursor (
+  container_id TEXT PRIMARY KEY,
+  engine_time_ns INTEGER NOT NULL
 );

@@ -361,6 +361,18 @@ void CloudSync::apply_settings(const std::map<std::string, std::string>& target_
     old_settings = settings_;
   }
   if (values == before) return;
+  // balena's system lines for it (cloud-protocol §6.2): the changed
+  // variables with their new values, a removed one with its default.
+  json changed = json::object();
+  const auto defaults = engine::cloud::supervisor_config_defaults(config_json_.poll_interval());
+  for (const auto& [name, value] : values) {
+    if (const auto was = before.find(name); was == before.end() || was->second != value) changed[name] = value;
+  }
+  for (const auto& [name, value] : before) {
+    if (!values.contains(name)) changed[name] = defaults.contains(name) ? defaults.at(name) : std::string();
+  }
+  log_.system(Level::Info, "config", "applying config variables",
+              fmt::format("Applying configuration change {}", changed.dump()));
   // Stored so that a restart offline obeys them before the first poll.
   if (auto saved = store_.set_config(values); !saved) {
     log_.error("cloud", "cannot store the config variables", {{"error", saved.error().describe()}});
@@ -377,7 +389,8 @@ void CloudSync::apply_settings(const std::map<std::string, std::string>& target_
     stored_values_ = values;
     settings_ = settings;
   }
-  log_.info("cloud", "config variables changed", {{"values", text_of(values)}});
+  log_.system(Level::Info, "cloud", "config variables changed",
+              fmt::format("Applied configuration change {}", changed.dump()), {{"values", text_of(values)}});
   if (settings.local_mode != old_settings.local_mode) {
     api_.set_local_mode(settings.local_mode);
     log_.info("cloud", settings.local_mode ? "local mode on" : "local mode off");

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "cloud_logs.hpp"
 #include "create_body.hpp"
 #include "engine/cloud/registry_auth.hpp"
 #include "engine/cloud/supervisor_config.hpp"
@@ -204,6 +205,14 @@ bool Device::start(std::string& error) {
     // Stored SUPERVISOR_* values (local mode, poll interval) hold before the
     // API serves and before the cloud answers.
     cloud_->load_stored_settings();
+    // Before the log followers start: they resume where the cloud took each container's output.
+    cloud_logs_ = std::make_unique<CloudLogs>(log_, store_, cloud_logs_options(*config_json_, log_), [this] {
+      const bool persistent = cloud_->settings().persistent_logging || config_json_->persistent_logging.value_or(false);
+      return CloudLogsSettings{!api_.info().local_mode && log_control_on(api_.target_config()), persistent};
+    });
+    watch_.container_logs().set_resume_point(
+        [this](const std::string& container_id) { return cloud_logs_->resume_point(container_id); });
+    cloud_logs_->start();
     api_.set_update_handler([this](engine::Force force, bool cancel) { cloud_->request_update(force, cancel); });
   }
   if (!server_.start(error)) return false;
@@ -228,6 +237,7 @@ void Device::stop() {
   server_.stop();
   if (loop_thread_.joinable()) loop_thread_.join();
   watch_.stop();
+  if (cloud_logs_) cloud_logs_->stop();
 }
 
 }  // namespace supervisor

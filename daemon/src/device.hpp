@@ -28,6 +28,8 @@
 
 namespace supervisor {
 
+class CloudLogs;
+
 class Device {
  public:
   // Opens the store (recovering from a corrupt file), loads the identity and
@@ -72,6 +74,7 @@ class Device {
   EngineWatch watch_;
   std::thread loop_thread_;
   std::unique_ptr<CloudSync> cloud_;  // managed devices only; stopped first
+  std::unique_ptr<CloudLogs> cloud_logs_;  // managed devices only; stopped after the log followers
 };
 
 }  // namespace supervisor

@@ -24,6 +24,8 @@ class EngineWatch {
 
   void start();
   void stop();
+  // The log followers, for the cloud logs' resume point (set before start()).
+  ContainerLogs& container_logs() { return container_logs_; }
 
  private:
   void watch_events();

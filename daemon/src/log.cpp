@@ -126,16 +126,18 @@ void Logger::emit(LogEvent entry) {
   for (const auto& [id, subscriber] : subscribers_) subscriber(entry);
 }
 
-void Logger::container_line(const std::string& service_name, std::int64_t service_id, bool is_stderr,
-                            std::string message) {
+void Logger::container_line(ContainerLine line) {
   LogEvent entry;
-  entry.timestamp_ms = now_ms();
+  entry.timestamp_ms = line.engine_time_ns > 0 ? line.engine_time_ns / 1'000'000 : now_ms();
   entry.event = "container";
-  entry.message = std::move(message);
+  entry.message = std::move(line.message);
   entry.from_container = true;
-  entry.is_stderr = is_stderr;
-  entry.service_name = service_name;
-  entry.service_id = service_id;
+  entry.is_stderr = line.is_stderr;
+  entry.service_name = std::move(line.service_name);
+  entry.service_id = line.service_id;
+  entry.container_id = std::move(line.container_id);
+  entry.engine_time_ns = line.engine_time_ns;
+  entry.logs_level = line.logs_level;
   const std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [id, subscriber] : subscribers_) subscriber(entry);
 }

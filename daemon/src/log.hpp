@@ -20,6 +20,10 @@ namespace supervisor {
 
 enum class Level { Debug, Info, Warn, Error };
 
+// A service's BALENA_LOGS_LEVEL (cloud-protocol §6.2): which of its lines go
+// to the cloud.
+enum class ServiceLogsLevel { All, ErrorsOnly, None };
+
 struct LogEvent {
   std::int64_t timestamp_ms = 0;
   Level level = Level::Info;
@@ -35,6 +39,23 @@ struct LogEvent {
   bool is_stderr = false;
   std::string service_name;
   std::int64_t service_id = 0;
+  // Container lines: where the line was read, the engine's time of it (a
+  // restart resumes each container from there) and the service's
+  // BALENA_LOGS_LEVEL.
+  std::string container_id;
+  std::int64_t engine_time_ns = 0;
+  ServiceLogsLevel logs_level = ServiceLogsLevel::All;
+};
+
+// A line of a container's output, as the log followers read it.
+struct ContainerLine {
+  std::string service_name;
+  std::int64_t service_id = 0;
+  bool is_stderr = false;
+  std::string message;
+  std::string container_id;
+  std::int64_t engine_time_ns = 0;  // 0: unknown (the line is stamped now)
+  ServiceLogsLevel logs_level = ServiceLogsLevel::All;
 };
 
 class Logger {
@@ -72,8 +93,7 @@ class Logger {
 
   // A container's output line: handed to subscribers only (the daemon's own
   // stderr carries the supervisor's events, not the services' output).
-  void container_line(const std::string& service_name, std::int64_t service_id, bool is_stderr,
-                      std::string message);
+  void container_line(ContainerLine line);
 
   // Returns an id for unsubscribe(). Subscribers run on the logging thread
   // and must not block.

@@ -47,7 +47,7 @@ StoreOptions fixed_clock(const fs::path& path) {
 void check_fresh_store_works(Store& store) {
   auto versions = store.schema_versions();
   REQUIRE(versions);
-  CHECK(versions.value() == std::vector<int>{1, 2, 3});
+  CHECK(versions.value() == std::vector<int>{1, 2, 3, 4});
   Target target = sample_target();
   target.device_name = "after-recovery";
   REQUIRE(store.set_target(target));
@@ -92,7 +92,7 @@ TEST_CASE("a file that is not a database is moved aside and a fresh store create
   CHECK(opened.recovery->moved_to == fs::path(path.string() + ".corrupt-20260102T030405Z"));
   CHECK(opened.recovery->reason.find("not a database") != std::string::npos);
   CHECK(read_file(opened.recovery->moved_to) == garbage);  // kept as found
-  CHECK(opened.migrations_applied == std::vector<int>{1, 2, 3});
+  CHECK(opened.migrations_applied == std::vector<int>{1, 2, 3, 4});
   check_first_boot(opened);
   check_fresh_store_works(opened.store);
 }

@@ -46,7 +46,14 @@ Status Client::stream_logs(const std::string& id, const LogOptions& options, con
   request.method = detail::Method::get;
   request.path = detail::object_path("containers", id, "/logs");
   request.query = {{"stdout", "1"}, {"stderr", "1"}, {"follow", options.follow ? "1" : "0"}};
-  if (options.since) request.query.emplace_back("since", fmt::to_string(*options.since));
+  if (options.since_ns) {
+    // The engine reads "<seconds>.<nanoseconds>" and keeps lines at or after it.
+    request.query.emplace_back("since", fmt::format("{}.{:09}", *options.since_ns / 1'000'000'000,
+                                                    *options.since_ns % 1'000'000'000));
+  } else if (options.since) {
+    request.query.emplace_back("since", fmt::to_string(*options.since));
+  }
+  if (options.timestamps) request.query.emplace_back("timestamps", "1");
   request.timeout = options.max_duration;
   request.cancel = cancel;
 

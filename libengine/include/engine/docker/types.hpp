@@ -168,6 +168,10 @@ using LogLineFn = std::function<void(OutputStream stream, std::string_view line)
 struct LogOptions {
   bool follow = true;                  // keep streaming until the container stops
   std::optional<std::int64_t> since;   // unix seconds; absent: from the start
+  std::optional<std::int64_t> since_ns;  // unix nanoseconds; wins over `since`
+  // Each line starts with the engine's time of it (RFC 3339 with
+  // nanoseconds) and a space: what resuming after a restart is measured by.
+  bool timestamps = false;
   // A container created with Tty sends its output raw; otherwise the engine
   // frames it (8-byte headers naming stdout or stderr).
   bool tty = true;

@@ -155,6 +155,21 @@ class Store {
   // Lines with a sequence number above `after`, oldest first, at most `limit`.
   [[nodiscard]] Result<std::vector<LogRecord>> logs_since(std::int64_t after, std::size_t limit);
 
+  // --- Cloud log stream (docs/logs.md) --------------------------------
+  // Spills lines to the log table (one transaction, not synced, as
+  // append_logs). Returns how many of the oldest lines the capacity dropped.
+  [[nodiscard]] Result<std::int64_t> spill_logs(const std::vector<SpilledLog>& lines);
+  // The oldest lines of the table, at most `limit`.
+  [[nodiscard]] Result<std::vector<SpilledLogRecord>> spilled_logs(std::size_t limit);
+  // Deletes the lines up to and including `seq`.
+  [[nodiscard]] Result<Change> remove_logs_through(std::int64_t seq);
+  // Per container id, the engine time (ns) of its last line the cloud took.
+  [[nodiscard]] Result<std::map<std::string, std::int64_t>> log_cursors();
+  // Sets the given cursors (one transaction, synced: the cursor decides
+  // what a restart sends again).
+  [[nodiscard]] Result<Change> set_log_cursors(const std::map<std::string, std::int64_t>& cursors);
+  [[nodiscard]] Result<Change> remove_log_cursors(const std::vector<std::string>& container_ids);
+
   // --- Diagnostics ----------------------------------------------------
   // Rows changed through this Store since it was opened
   // (sqlite3_total_changes64): lets tests see that nothing was written.

@@ -71,6 +71,25 @@ struct LogEntry {
   friend bool operator==(const LogEntry&, const LogEntry&) = default;
 };
 
+// A line of the cloud log stream spilled to the log table while the cloud
+// was away (docs/logs.md): the entry, plus what the stream sends and what a
+// restart resumes from.
+struct SpilledLog {
+  LogEntry entry;
+  std::int64_t service_id = 0;     // the balena service id; 0 for system lines
+  std::string container_id;        // "" for system lines
+  std::int64_t engine_time_ns = 0;  // the engine's time of a container line
+
+  friend bool operator==(const SpilledLog&, const SpilledLog&) = default;
+};
+
+struct SpilledLogRecord {
+  std::int64_t seq = 0;
+  SpilledLog line;
+
+  friend bool operator==(const SpilledLogRecord&, const SpilledLogRecord&) = default;
+};
+
 // A stored log line and its sequence number: increasing, never reused, so a
 // reader can ask for everything after the last one it saw.
 struct LogRecord {
