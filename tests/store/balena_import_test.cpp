@@ -355,6 +355,27 @@ TEST_CASE("balena v11: keys by service id, the global key and commit from older 
   CHECK(read.state.target->device_config == std::map<std::string, std::string>{{"SUPERVISOR_DELTA", "1"}});
 }
 
+TEST_CASE("balena v10 (before apiSecret): the global key is the config value apiSecret") {
+  TempDir dir;
+  const auto path = dir.file("database.sqlite");
+  {
+    RawDb db(path);
+    db.exec(read_file(fixture("schema_v11.sql")));
+    // What v11.14.4 (M00005) added is not there yet.
+    db.exec("DROP TABLE apiSecret; DELETE FROM knex_migrations WHERE name = 'M00005.js'");
+    db.exec("INSERT INTO app (appId, name, `commit`, releaseId, services, networks, volumes, source) VALUES "
+            "(77, 'older', 'feed', 5, '[]', '{}', '{}', " + quote(kEndpoint) + ")");
+    db.exec("INSERT INTO config (key, value) VALUES ('targetStateSet', 'true'), ('apiSecret', 'old-global'), "
+            "('currentCommit', 'feed')");
+  }
+  const BalenaImport read = read_ok(path);
+  REQUIRE(read.state.api_keys.size() == 1);
+  CHECK(read.state.api_keys.front() == ApiKey{ApiKeyOwner::global(), "old-global", {{ScopeType::Global, 0}}});
+  CHECK(read.state.config.at("apiKey") == "old-global");
+  CHECK(read.state.commits.at(77) == "feed");
+  CHECK(read.migrations.size() == 11);
+}
+
 TEST_CASE("balena import refuses a missing, damaged, newer or pre-v7 file") {
   TempDir dir;
   SECTION("missing") {
