@@ -19,6 +19,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid as uuidlib
 
@@ -43,6 +44,12 @@ SERVICE_ID = 4242
 TALKER = ("trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); "
           "if [ $((i % 5)) -eq 0 ]; then echo \"talk $i\" >&2; else echo \"talk $i\"; fi; sleep 0.2; done")
 FLOOD_LINES = 5000
+NOISE_LINES = 100000
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
 
 
 def target():
@@ -53,12 +60,15 @@ def target():
                        "releases": {COMMIT: {"id": 1, "services": {"talker": service}}}}}
 
 
-def cloud_up(port=None):
+CONFIG = {"BALENA_SUPERVISOR_POLL_INTERVAL": "600000"}
+
+
+def cloud_up(port=None, config=CONFIG):
     """A fake cloud that knows the device and its target; on `port` when given."""
     cloud = FakeCloud(args=["--port", str(port)] if port else [])
     cloud.start()
     view = cloud.add_device(UUID, DEVICE_KEY)
-    cloud.set_target(apps=target(), config={"BALENA_SUPERVISOR_POLL_INTERVAL": "600000"})
+    cloud.set_target(apps=target(), config=config)
     return cloud, view["id"]
 
 
@@ -236,6 +246,79 @@ def main():
             assert numbers == sorted(numbers), "out of order"
         check("kill -9 of the daemon while the service prints: after the restart every line arrives exactly once",
               kill_and_restart)
+
+        def noisy():
+            # As fast as the shell prints, for a few seconds: the daemon's
+            # memory stays within its bound and it keeps answering.
+            pid = daemon.proc.pid
+            base = rss_kib(pid)
+            done = threading.Event()
+
+            def flood():
+                try:
+                    docker("exec", talker_container(), "sh", "-c",
+                           f"i=0; while [ $i -lt {NOISE_LINES} ]; do i=$((i+1)); echo \"noise $i {'y' * 60}\"; "
+                           "done > /proc/1/fd/1")
+                finally:
+                    done.set()
+            worker = threading.Thread(target=flood)
+            worker.start()
+            peak, slowest = base, 0.0
+            while not done.is_set():
+                peak = max(peak, rss_kib(pid))
+                started = time.time()
+                status, _ = daemon.get("/v2/state/status")
+                slowest = max(slowest, time.time() - started)
+                assert status == 200, status
+                time.sleep(0.2)
+            worker.join()
+            print(f"     {NOISE_LINES} lines as fast as the shell prints: RSS {base} -> peak {peak} KiB, "
+                  f"slowest status answer {slowest * 1000:.0f} ms", flush=True)
+            assert peak - base < 16 * 1024, (base, peak)
+            assert slowest < 2.0, slowest
+            wait_until("the noise reaches the cloud", lambda: any(
+                l["message"].startswith("noise ") for l in received.lines()), timeout=60)
+        check("a service printing as fast as it can: the daemon's memory stays bounded, the API keeps answering",
+              noisy)
+
+        def persistent():
+            config = {**CONFIG, "BALENA_SUPERVISOR_PERSISTENT_LOGGING": "true"}
+            current = state["cloud"]
+            current.set_target(apps=target(), config=config)
+            status, body = daemon.request("POST", "/v1/update", "{}")
+            assert status in (202, 204), (status, body)
+            wait_until("persistentLogging on", lambda: "persistentLogging written" in daemon.logs(), timeout=30)
+            time.sleep(2)   # the cloud logs read their settings once a second
+            port = current.port
+            received.collect()
+            warned_before = len([l for l in received.lines() if l.get("isSystem")
+                                 and l["message"].startswith("Warning: Suppressed")])
+            current.stop()
+            time.sleep(3)
+            docker("exec", talker_container(), "sh", "-c",
+                   f"i=0; while [ $i -lt {FLOOD_LINES} ]; do i=$((i+1)); echo \"keep $i {'z' * 100}\"; "
+                   "done > /proc/1/fd/1")
+            time.sleep(12)
+            back, _ = cloud_up(port, config)
+            state["cloud"] = back
+            received.attach(back)
+
+            def warnings():
+                return [int(re.search(r"Suppressed (\d+) message", l["message"]).group(1)) for l in received.lines()
+                        if l.get("isSystem") and l["message"].startswith("Warning: Suppressed")]
+
+            def kept():
+                return [int(l["message"].split()[1]) for l in received.lines() if l["message"].startswith("keep ")]
+            wait_until("the last kept line", lambda: FLOOD_LINES in kept(), timeout=120)
+            time.sleep(1)
+            lines, suppressed = kept(), sum(warnings()[warned_before:])
+            print(f"     persistentLogging: {len(lines)} of {FLOOD_LINES} kept through the outage "
+                  f"(memory alone: 1,408), {suppressed} suppressed", flush=True)
+            assert lines == sorted(lines) and len(lines) == len(set(lines)), "out of order or twice"
+            assert len(lines) > 3000, len(lines)
+            assert len(lines) + suppressed >= FLOOD_LINES, (len(lines), suppressed)
+        check("with persistentLogging the older lines spill to the store and all arrive, in order, on return",
+              persistent)
     finally:
         daemon.stop()
         for c in (state.get("cloud"), cloud):
