@@ -17,9 +17,15 @@ std::string text(const nlohmann::json& json, const char* key) {
   return value.is_string() ? value.get<std::string>() : std::string();
 }
 
+// A fraction is truncated; one outside the int64 range is 0, as converting
+// it would be undefined behaviour.
 std::int64_t integer(const nlohmann::json& json, const char* key) {
   const auto& value = field(json, key);
-  return value.is_number() ? value.get<std::int64_t>() : 0;
+  if (value.is_number_integer()) return value.get<std::int64_t>();  // unsigned above 2^63 wraps, as before
+  if (!value.is_number_float()) return 0;
+  const double number = value.get<double>();
+  constexpr double kLimit = 9.2e18;  // below 2^63, exactly representable as a double
+  return number > -kLimit && number < kLimit ? static_cast<std::int64_t>(number) : 0;
 }
 
 bool boolean(const nlohmann::json& json, const char* key) {
@@ -150,16 +156,14 @@ std::string read_pull_message(const nlohmann::json& json, PullProgress& out) {
   if (const auto error = json.find("error"); error != json.end() && error->is_string()) {
     return error->get<std::string>();
   }
-  out.status = json.value("status", "");
-  out.layer = json.contains("id") && json["id"].is_string() ? json["id"].get<std::string>() : "";
-  if (const auto detail = json.find("progressDetail"); detail != json.end() && detail->is_object()) {
-    out.current = detail->contains("current") && (*detail)["current"].is_number()
-                      ? (*detail)["current"].get<std::int64_t>()
-                      : 0;
-    out.total = detail->contains("total") && (*detail)["total"].is_number()
-                    ? (*detail)["total"].get<std::int64_t>()
-                    : 0;
-  }
+  // Read with the lenient helpers: json.value() throws when "status" is
+  // not a string, and a throw here unwinds through curl's write callback
+  // (found by engine_json_fuzzer, kept in fuzz/corpus/engine_json/).
+  out.status = text(json, "status");
+  out.layer = text(json, "id");
+  const auto& detail = field(json, "progressDetail");
+  out.current = integer(detail, "current");
+  out.total = integer(detail, "total");
   out.raw = dump(json);
   return "";
 }
