@@ -23,7 +23,9 @@ class FakeCloud {
  public:
   static bool available() { return std::filesystem::exists(CLOUD_TEST_FAKE_CLOUD); }
 
-  FakeCloud() {
+  // With a certificate and key the fake serves HTTPS (control calls too,
+  // without checking the certificate).
+  FakeCloud(std::string tls_cert = {}, std::string tls_key = {}) : tls_(!tls_cert.empty()) {
     int pipe_fds[2];
     if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
     pid_ = ::fork();
@@ -32,8 +34,13 @@ class FakeCloud {
       ::dup2(pipe_fds[1], STDOUT_FILENO);
       ::close(pipe_fds[0]);
       ::close(pipe_fds[1]);
-      ::execlp(CLOUD_TEST_PYTHON, CLOUD_TEST_PYTHON, CLOUD_TEST_FAKE_CLOUD, "--port", "0", "--host", "127.0.0.1",
-               static_cast<char*>(nullptr));
+      if (tls_cert.empty()) {
+        ::execlp(CLOUD_TEST_PYTHON, CLOUD_TEST_PYTHON, CLOUD_TEST_FAKE_CLOUD, "--port", "0", "--host", "127.0.0.1",
+                 static_cast<char*>(nullptr));
+      } else {
+        ::execlp(CLOUD_TEST_PYTHON, CLOUD_TEST_PYTHON, CLOUD_TEST_FAKE_CLOUD, "--port", "0", "--host", "127.0.0.1",
+                 "--tls-cert", tls_cert.c_str(), "--tls-key", tls_key.c_str(), static_cast<char*>(nullptr));
+      }
       ::_exit(127);
     }
     ::close(pipe_fds[1]);
@@ -45,13 +52,14 @@ class FakeCloud {
       stop();
       throw std::runtime_error(fmt::format("fake cloud did not start: {}", line));
     }
-    control_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    control_ = std::make_unique<httplib::Client>(url());
+    control_->enable_server_certificate_verification(false);
   }
   FakeCloud(const FakeCloud&) = delete;
   FakeCloud& operator=(const FakeCloud&) = delete;
   ~FakeCloud() { stop(); }
 
-  [[nodiscard]] std::string url() const { return fmt::format("http://127.0.0.1:{}", port_); }
+  [[nodiscard]] std::string url() const { return fmt::format("{}://127.0.0.1:{}", tls_ ? "https" : "http", port_); }
 
   // A control call; throws on a non-2xx answer so a broken setup is loud.
   nlohmann::json control(const std::string& method, const std::string& path,
@@ -79,6 +87,7 @@ class FakeCloud {
   }
 
  private:
+  bool tls_ = false;
   pid_t pid_ = -1;
   int port_ = 0;
   std::unique_ptr<httplib::Client> control_;

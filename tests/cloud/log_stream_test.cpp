@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -11,6 +14,7 @@
 #include "engine/cloud/log_queue.hpp"
 #include "engine/cloud/log_stream.hpp"
 #include "fake_cloud.hpp"
+#include "temp_dir.hpp"
 
 namespace cloud = engine::cloud;
 using cloud_test::FakeCloud;
@@ -340,4 +344,47 @@ TEST_CASE("a stream without a uuid or with a bad endpoint is refused at setup") 
   options = fast_options("http://127.0.0.1:1");
   options.uuid.clear();
   CHECK(cloud::LogStream::create(options, queue, nullptr, nullptr).error().kind == cloud::ErrorKind::Config);
+}
+
+TEST_CASE("over HTTPS with the device's extra root CA the stream delivers; without it the setup fails") {
+  if (!FakeCloud::available()) return;
+  cloud_test::TempDir dir;
+  const std::string command = fmt::format(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout {0}/cloud.key -out {0}/cloud.pem >/dev/null 2>&1",
+      dir.path().string());
+  if (std::system(command.c_str()) != 0) {
+    WARN("openssl CLI missing or failing: TLS case skipped");
+    return;
+  }
+  FakeCloud fake((dir.path() / "cloud.pem").string(), (dir.path() / "cloud.key").string());
+  fake.control("POST", "device", {{"uuid", kUuid}, {"api_key", kKey}});
+  std::ifstream in(dir.path() / "cloud.pem");
+  const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+
+  SECTION("trusted through the extra root") {
+    auto options = fast_options(fake.url());
+    options.extra_ca_pem = pem;
+    cloud::LogQueue queue;
+    Recorder recorder;
+    auto stream = cloud::LogStream::create(options, queue, recorder.sent_fn(), recorder.event_fn());
+    REQUIRE(stream.ok());
+    stream.value()->start();
+    queue.push(system_line("over TLS", 1));
+    REQUIRE(eventually([&] { return received(fake) == std::vector<std::string>{"over TLS"}; }));
+    stream.value()->stop();
+  }
+  SECTION("the self-signed certificate alone is not trusted") {
+    cloud::LogQueue queue;
+    Recorder recorder;
+    auto stream = cloud::LogStream::create(fast_options(fake.url()), queue, recorder.sent_fn(), recorder.event_fn());
+    REQUIRE(stream.ok());
+    stream.value()->start();
+    queue.push(system_line("not sent", 1));
+    REQUIRE(eventually([&] { return recorder.count(cloud::LogStreamEventKind::SetupFailed) >= 1; }));
+    stream.value()->stop();
+    CHECK(received(fake).empty());
+    const std::lock_guard<std::mutex> lock(recorder.mutex);
+    CHECK(recorder.events.front().error->kind == cloud::ErrorKind::Tls);
+  }
 }

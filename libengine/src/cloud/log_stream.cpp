@@ -38,6 +38,25 @@ std::optional<std::string> origin_of(std::string_view url) {
   return fmt::format("{}://{}", scheme, rest);
 }
 
+// The kind of a failed transfer, as HttpClient names them.
+ErrorKind kind_of(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return ErrorKind::Dns;
+    case CURLE_OPERATION_TIMEDOUT: return ErrorKind::Timeout;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_USE_SSL_FAILED: return ErrorKind::Tls;
+    default: return ErrorKind::Connect;
+  }
+}
+
 // One request: the body's compressed bytes waiting for curl, and what the
 // cloud answered (if it did).
 struct Request {
@@ -341,7 +360,7 @@ void LogStream::Impl::session() {
       if (request.status >= 400 || (*done == CURLE_OK && request.status > 0)) {
         error = answer_error(request.status);
       } else {
-        error = stream_error(ErrorKind::Connect, request.status,
+        error = stream_error(*done == CURLE_OK ? ErrorKind::Connect : kind_of(*done), request.status,
                              *done == CURLE_OK ? std::string("the connection ended") : curl_easy_strerror(*done));
       }
       return finish(std::move(error), streaming ? LogStreamEventKind::Broken : LogStreamEventKind::SetupFailed);
