@@ -92,42 +92,65 @@ bool same_bucket(const std::string& field, const json& a, const json& b) {
 
 }  // namespace
 
+namespace {
+
+using DiffFn = json (*)(const json&, const json&);
+
+void diff_applies(DiffFn diff_of) {
+  // What the cloud accepted is built from pruned diffs, so it holds no
+  // empty object.
+  const json last = engine::cloud::prune_empty(gen_report());
+  const json current = gen_report();
+  const json diff = diff_of(last, current);
+  const json applied = engine::cloud::apply_accepted_report(last, diff);
+
+  // Nothing left to send, and the same report again sends nothing.
+  RC_ASSERT(engine::cloud::report_diff(applied, current).empty());
+  RC_ASSERT(engine::cloud::report_diff(current, current).empty());
+  // A diff is pruned: no empty object is sent.
+  RC_ASSERT(engine::cloud::prune_empty(diff) == diff);
+
+  const json now = engine::cloud::prune_empty(current);
+  for (const auto& [uuid, device] : now.items()) {
+    if (!device.is_object()) continue;
+    for (const auto& [field, value] : device.items()) {
+      const json& got = applied.at(uuid).at(field);
+      if (got == value) continue;
+      // Only a metric that stayed in its bucket keeps the accepted value.
+      RC_ASSERT(!diff.contains(uuid) || !diff[uuid].contains(field));
+      RC_ASSERT(same_bucket(field, got, value));
+    }
+  }
+  // Fields that disappeared are not sent (no nulls), so the accepted
+  // report still holds them.
+  for (const auto& [uuid, device] : last.items()) {
+    if (!device.is_object()) continue;
+    for (const auto& [field, value] : device.items()) {
+      const bool current_has = now.contains(uuid) && now[uuid].is_object() && now[uuid].contains(field);
+      if (!current_has) RC_ASSERT(applied.at(uuid).at(field) == value);
+    }
+  }
+}
+
+// A planted bug: metrics are never sent once the cloud has a value.
+json diff_without_metric_updates(const json& last, const json& current) {
+  json diff = engine::cloud::report_diff(last, current);
+  for (auto& [uuid, device] : diff.items()) {
+    for (const char* metric : {"cpu_usage", "cpu_temp", "memory_usage"}) {
+      if (last.contains(uuid) && last[uuid].is_object() && last[uuid].contains(metric)) device.erase(metric);
+    }
+  }
+  return engine::cloud::prune_empty(diff);
+}
+
+}  // namespace
+
 TEST_CASE("report diff: applying the diff to the last report gives the new one", "[property]") {
-  rc::prop("report diff applies", [] {
-    // What the cloud accepted is built from pruned diffs, so it holds no
-    // empty object.
-    const json last = engine::cloud::prune_empty(gen_report());
-    const json current = gen_report();
-    const json diff = engine::cloud::report_diff(last, current);
-    const json applied = engine::cloud::apply_accepted_report(last, diff);
+  rc::prop("report diff applies", [] { diff_applies(engine::cloud::report_diff); });
+}
 
-    // Nothing left to send, and the same report again sends nothing.
-    RC_ASSERT(engine::cloud::report_diff(applied, current).empty());
-    RC_ASSERT(engine::cloud::report_diff(current, current).empty());
-    // A diff is pruned: no empty object is sent.
-    RC_ASSERT(engine::cloud::prune_empty(diff) == diff);
-
-    const json now = engine::cloud::prune_empty(current);
-    for (const auto& [uuid, device] : now.items()) {
-      if (!device.is_object()) continue;
-      for (const auto& [field, value] : device.items()) {
-        const json& got = applied.at(uuid).at(field);
-        if (got == value) continue;
-        // Only a metric that stayed in its bucket keeps the accepted value.
-        RC_ASSERT(!diff.contains(uuid) || !diff[uuid].contains(field));
-        RC_ASSERT(same_bucket(field, got, value));
-      }
-    }
-    // Fields that disappeared are not sent (no nulls), so the accepted
-    // report still holds them.
-    for (const auto& [uuid, device] : last.items()) {
-      if (!device.is_object()) continue;
-      for (const auto& [field, value] : device.items()) {
-        const bool current_has = now.contains(uuid) && now[uuid].is_object() && now[uuid].contains(field);
-        if (!current_has) RC_ASSERT(applied.at(uuid).at(field) == value);
-      }
-    }
-  });
+TEST_CASE("report diff applies catches a diff that never updates a metric", "[planted]") {
+  CHECK_FALSE(rc::check("planted: metrics never updated", [] { diff_applies(diff_without_metric_updates); }));
 }
 
 TEST_CASE("report diff: after a failed report, the next one carries every field it carried", "[property]") {
