@@ -45,7 +45,11 @@ Service read_v3_service(const Reader& reader, const std::string& name, const App
   }
   if (reader.has("running")) composition["running"] = reader.at("running").as_bool();
   service["composition"] = std::move(composition);
-  Service read = detail::read_service(Reader(service, reader.pointer()), false, 0, &app, detail::ComposeKeys::Inline);
+  // Errors in the compose keys point where the cloud wrote them: inside
+  // `composition` when there is one (json_intake_fuzzer found pointers to
+  // .../services/<name>/restart that were not in the document).
+  const auto where = reader.has("composition") ? detail::ComposeKeys::Nested : detail::ComposeKeys::Inline;
+  Service read = detail::read_service(Reader(service, reader.pointer()), false, 0, &app, where);
   detail::check_service_references(compose_keys, read);
   return read;
 }
