@@ -100,6 +100,7 @@ void CloudSync::stop() {
   }
   cancel_ = true;
   wake_.notify_all();
+  tags_.stop();
   if (poll_thread_.joinable()) poll_thread_.join();
   if (report_thread_.joinable()) report_thread_.join();
 }
@@ -174,6 +175,11 @@ void CloudSync::run_poll() {
     ready_ = true;
   }
   wake_.notify_all();
+  // §7: what an earlier run left unsent goes now, new values when stored.
+  if (auto tags_client = make_client("tags")) {
+    tags_.start(std::move(*tags_client), {uuid_, device_key_, config_json_.device_id.value_or(0)},
+                [this] { return settings().poll_interval; });
+  }
 
   const auto random = engine::cloud::default_uniform_random();
   // §4.2: the first poll at once when instant updates are on, else one

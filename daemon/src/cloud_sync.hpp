@@ -23,6 +23,7 @@
 
 #include "apply_loop.hpp"
 #include "clock.hpp"
+#include "cloud_tags.hpp"
 #include "config.hpp"
 #include "engine/cloud/config_json.hpp"
 #include "engine/cloud/http.hpp"
@@ -57,6 +58,8 @@ class CloudSync {
   void request_update(engine::Force force, bool cancel);
 
   [[nodiscard]] engine::cloud::SupervisorSettings settings() const;
+  // Device tags: sent once the device is provisioned (cloud_tags.hpp).
+  [[nodiscard]] TagSender& tags() { return tags_; }
 
  private:
   void run_poll();
@@ -84,6 +87,7 @@ class CloudSync {
   ApplyLoop& loop_;
   LocalApi& api_;
   Clock& clock_;
+  TagSender tags_{store_, log_, clock_};
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

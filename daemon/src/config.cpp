@@ -70,6 +70,9 @@ ConfigResult parse_config(const std::string& text, const std::string& origin) {
     read_string(json, "appsJsonPath", config.apps_json_path);
     read_string(json, "balenaDatabase", config.balena_database_path);
     read_string(json, "lockDir", config.lock_root);
+    read_string(json, "ledFile", config.led_file);
+    read_string(json, "hostProxyDir", config.proxy_dir);
+    read_string(json, "journalctlPath", config.journalctl_path);
     config.local_mode = config.api_endpoint.empty();
     read_bool(json, "localMode", config.local_mode);
     read_string(json, "deviceName", config.device_name);

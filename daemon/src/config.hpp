@@ -40,6 +40,14 @@ struct Config {
   // over from the balena supervisor: /tmp/balena-supervisor/services, the
   // path its containers were created with.
   std::string lock_root;
+  // Host seams of the local API (docs/local-api.md). balenaOS paths by
+  // default; on another host each is simply absent and the route says so.
+  // The identify LED (POST /v1/blink): balena's sysfs brightness file.
+  std::string led_file = "/sys/class/leds/led0/brightness";
+  // redsocks.conf and no_proxy of the host's proxy (/v1/device/host-config).
+  std::string proxy_dir = "/mnt/boot/system-proxy";
+  // POST /v2/journal-logs runs this (a name is looked up on PATH).
+  std::string journalctl_path = "journalctl";
   bool local_mode = true;           // default: true when unmanaged
   std::string device_name = "local";
   std::string device_type = "generic-amd64";

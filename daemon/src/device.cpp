@@ -159,6 +159,7 @@ Device::Device(const Config& config, Logger& log, engine::store::Store store, en
   }
   reader_.set_adoption(&adoption_);
   loop_.on_heartbeat = [] { systemd::notify_watchdog(); };
+  api_.set_engine_volumes(std::make_unique<DockerVolumes>(docker_));  // /v2/cleanup-volumes
 }
 
 Device::~Device() { stop(); }
@@ -214,6 +215,7 @@ bool Device::start(std::string& error) {
         [this](const std::string& container_id) { return cloud_logs_->resume_point(container_id); });
     cloud_logs_->start();
     api_.set_update_handler([this](engine::Force force, bool cancel) { cloud_->request_update(force, cancel); });
+    api_.set_tag_sender(&cloud_->tags());
   }
   if (!server_.start(error)) return false;
   loop_thread_ = std::thread([this] { loop_.run(); });
@@ -234,6 +236,7 @@ bool Device::start(std::string& error) {
 void Device::stop() {
   if (cloud_) cloud_->stop();
   loop_.stop();
+  api_.stop_streams();  // the server waits for its open streams
   server_.stop();
   if (loop_thread_.joinable()) loop_thread_.join();
   watch_.stop();

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <set>
 
+#include "engine/runtime/names.hpp"
 #include "reconcile/intermediate.hpp"
 #include "version.hpp"
 
@@ -61,7 +63,11 @@ LocalApi::LocalApi(const Config& config, const DeviceIdentity& identity, Logger&
       locks_(parts.locks),
       power_(parts.power),
       os_version_(read_os_version()),
-      local_mode_(config.local_mode) {}
+      local_mode_(config.local_mode),
+      led_(std::make_unique<SysfsLed>(config.led_file)),
+      host_files_({config.config_json_path, config.proxy_dir}, identity.uuid),
+      journal_(config.journalctl_path),
+      tag_store_(parts.store) {}
 
 void LocalApi::load_target(std::optional<engine::store::Target> stored) {
   const std::lock_guard<std::mutex> lock(target_mutex_);
@@ -212,7 +218,7 @@ engine::Status LocalApi::purge_app(std::int64_t app_id, engine::Force force) {
   return engine::Status::success();
 }
 
-engine::Status LocalApi::power(api::PowerAction action, engine::Force force) {
+engine::Status LocalApi::lock_every_app(engine::Force force, std::vector<reconcile::AppId>& taken) {
   engine::Snapshot snapshot;
   if (auto read = reader_.read(snapshot); !read.ok()) return read;
   const auto config = target_config();
@@ -221,31 +227,38 @@ engine::Status LocalApi::power(api::PowerAction action, engine::Force force) {
     force = engine::Force::Yes;
   }
   // Every app's locks, or none: a service in the middle of something it
-  // protects with a lock keeps the host up.
-  std::vector<reconcile::AppId> taken;
-  const auto release_taken = [&] {
-    for (const reconcile::AppId app : taken) {
-      if (auto released = locks_.release(app); !released.ok()) {
-        log_.error("locks", "cannot release an app's update locks", {{"app", fmt::to_string(app)},
-                                                                     {"error", released.error().describe()}});
-      }
-    }
-  };
+  // protects with a lock keeps the host as it is.
   for (const reconcile::App& app : snapshot.current.apps) {
     std::vector<std::string> services;
     for (const reconcile::Service& service : app.services) services.push_back(service.service_name);
     if (services.empty()) continue;
     if (auto locked = locks_.take(app.app_id, services, force); !locked.ok()) {
-      release_taken();
+      release_apps(taken);
+      taken.clear();
       return locked;
     }
     taken.push_back(app.app_id);
   }
+  return engine::Status::success();
+}
+
+void LocalApi::release_apps(const std::vector<reconcile::AppId>& taken) {
+  for (const reconcile::AppId app : taken) {
+    if (auto released = locks_.release(app); !released.ok()) {
+      log_.error("locks", "cannot release an app's update locks", {{"app", fmt::to_string(app)},
+                                                                   {"error", released.error().describe()}});
+    }
+  }
+}
+
+engine::Status LocalApi::power(api::PowerAction action, engine::Force force) {
+  std::vector<reconcile::AppId> taken;
+  if (auto locked = lock_every_app(force, taken); !locked.ok()) return locked;
   const bool reboot = action == api::PowerAction::Reboot;
   log_.system(Level::Info, "api", reboot ? "rebooting the host" : "powering the host off",
               reboot ? "Rebooting" : "Shutting down");
   if (auto asked = power_.request(action); !asked.ok()) {
-    release_taken();
+    release_apps(taken);
     log_.error("api", "the host did not accept the request", {{"error", asked.error().describe()}});
     return asked;
   }
@@ -285,6 +298,109 @@ engine::Status LocalApi::service_action(std::int64_t app_id, api::ServiceAction 
     }
   }
   return engine::Status::failure(engine::ErrorKind::Invalid, "unknown service action");
+}
+
+void LocalApi::set_engine_volumes(std::unique_ptr<EngineVolumes> volumes) {
+  const std::lock_guard<std::mutex> lock(handler_mutex_);
+  volumes_ = std::move(volumes);
+}
+
+void LocalApi::set_tag_sender(TagSender* sender) {
+  const std::lock_guard<std::mutex> lock(handler_mutex_);
+  tag_sender_ = sender;
+}
+
+void LocalApi::set_identify_led(std::unique_ptr<IdentifyLed> led) {
+  const std::lock_guard<std::mutex> lock(handler_mutex_);
+  led_ = std::move(led);
+}
+
+bool LocalApi::blink() {
+  const std::lock_guard<std::mutex> lock(handler_mutex_);
+  if (led_->start_blinking()) {
+    log_.info("api", "blinking the identify LED for 15 s");
+    return true;
+  }
+  log_.warn("api", "no LED on this device: nothing blinks", {{"led_file", config_.led_file}});
+  return false;
+}
+
+engine::Result<HostConfig> LocalApi::host_config() { return host_files_.read(); }
+
+engine::Status LocalApi::set_host_config(const HostConfigPatch& patch, engine::Force force) {
+  const std::lock_guard<std::mutex> one_at_a_time(host_config_mutex_);
+  // As balena: the apps' locks are taken first (the proxy change may restart
+  // the engine's networking), and given back once the files are written.
+  std::vector<reconcile::AppId> taken;
+  if (auto locked = lock_every_app(force, taken); !locked.ok()) return locked;
+  const engine::Status written = host_files_.write(patch);
+  release_apps(taken);
+  if (!written.ok()) {
+    log_.error("api", "cannot change the host config", {{"error", written.error().describe()}});
+    return written;
+  }
+  if (patch.hostname) {
+    log_.info("api", "hostname written to config.json; balenaOS applies it",
+              {{"file", host_files_.paths().config_json.string()}});
+  }
+  if (patch.proxy) {
+    log_.info("api", "proxy configuration written; the host's redsocks reads it",
+              {{"dir", host_files_.paths().proxy_dir.string()}});
+  }
+  return engine::Status::success();
+}
+
+engine::Result<std::vector<api::DeviceTag>> LocalApi::device_tags() {
+  TagSender* sender = nullptr;
+  {
+    const std::lock_guard<std::mutex> lock(handler_mutex_);
+    sender = tag_sender_;
+  }
+  if (sender == nullptr) {
+    return engine::Error{engine::ErrorKind::Unavailable, "the device is not managed: there is no cloud to ask"};
+  }
+  return sender->read();
+}
+
+engine::Status LocalApi::set_device_tags(const std::map<std::string, std::string>& tags) {
+  if (auto stored = tag_store_.add_target(tags); !stored.ok()) {
+    log_.error("api", "cannot store the device tags", {{"error", stored.error().describe()}});
+    return stored;
+  }
+  const std::lock_guard<std::mutex> lock(handler_mutex_);
+  if (tag_sender_ != nullptr) tag_sender_->wake();
+  return engine::Status::success();
+}
+
+engine::Result<std::vector<std::string>> LocalApi::cleanup_volumes(const api::KeyScope& scope) {
+  const std::lock_guard<std::mutex> lock(handler_mutex_);
+  if (!volumes_) return engine::Error{engine::ErrorKind::Unavailable, "no engine to clean up"};
+  VolumeInventory inventory;
+  if (auto listed = volumes_->inventory(inventory); !listed.ok()) return listed.error();
+  std::set<std::string> declared;
+  if (auto wanted = target()) {
+    for (const reconcile::App& app : wanted->apps) {
+      if (!scope.allows(app.app_id)) continue;
+      for (const reconcile::Volume& volume : app.volumes) declared.insert(engine::names::volume_name(volume));
+    }
+  }
+  std::vector<std::string> removed;
+  for (const std::string& name : volumes_to_remove(inventory, declared, scope)) {
+    auto done = volumes_->remove(name);
+    if (!done.ok() && done.error().kind != engine::ErrorKind::NotFound && done.error().kind != engine::ErrorKind::Conflict) {
+      log_.error("api", "cannot remove an unused volume", {{"volume", name}, {"error", done.error().describe()}});
+      return done.error();
+    }
+    if (done.ok()) {
+      removed.push_back(name);
+      log_.info("api", "removed an unused volume", {{"volume", name}});
+    }
+  }
+  return removed;
+}
+
+engine::Result<std::unique_ptr<ChildOutput>> LocalApi::journal(const std::vector<std::string>& arguments) {
+  return journal_.open(arguments);
 }
 
 }  // namespace supervisor

@@ -14,7 +14,12 @@
 #include "config.hpp"
 #include "engine/locks/update_locks.hpp"
 #include "engine/store/store.hpp"
+#include "cloud_tags.hpp"
+#include "host_config.hpp"
+#include "host_journal.hpp"
+#include "host_led.hpp"
 #include "host_power.hpp"
+#include "host_volumes.hpp"
 #include "identity.hpp"
 
 namespace supervisor {
@@ -47,6 +52,16 @@ class LocalApi : public api::DeviceApi {
   // On a managed device POST /v1/update asks the cloud for the target
   // (CloudSync); unset, it re-plans against the stored target.
   void set_update_handler(std::function<void(engine::Force, bool)> handler);
+  // The engine's volumes, for /v2/cleanup-volumes (unset: 503).
+  void set_engine_volumes(std::unique_ptr<EngineVolumes> volumes);
+  // A managed device's tag sender (CloudSync's); unset, tags are stored
+  // only and GET /v2/device/tags says there is no cloud.
+  void set_tag_sender(TagSender* sender);
+  // Ends the journal streams (their processes killed) before the server
+  // stops, which waits for every open stream.
+  void stop_streams() { journal_.stop_all(); }
+  // Host seams replaced by tests.
+  void set_identify_led(std::unique_ptr<IdentifyLed> led);
 
   api::DeviceInfo info() override;
   engine::Result<std::optional<api::KeyScope>> authorize(const std::string& key) override;
@@ -62,10 +77,21 @@ class LocalApi : public api::DeviceApi {
   engine::Status power(api::PowerAction action, engine::Force force) override;
   engine::Status service_action(std::int64_t app_id, api::ServiceAction action, const std::string& service,
                                 engine::Force force) override;
+  bool blink() override;
+  engine::Result<HostConfig> host_config() override;
+  engine::Status set_host_config(const HostConfigPatch& patch, engine::Force force) override;
+  engine::Result<std::vector<api::DeviceTag>> device_tags() override;
+  engine::Status set_device_tags(const std::map<std::string, std::string>& tags) override;
+  engine::Result<std::vector<std::string>> cleanup_volumes(const api::KeyScope& scope) override;
+  engine::Result<std::unique_ptr<ChildOutput>> journal(const std::vector<std::string>& arguments) override;
   Logger& log() override { return log_; }
 
  private:
   engine::Status store_and_apply(engine::store::Target target, engine::Force force);
+  // Takes the update locks of every app that runs services (all or none;
+  // forced by `force` or SUPERVISOR_OVERRIDE_LOCK); the apps taken in `taken`.
+  engine::Status lock_every_app(engine::Force force, std::vector<reconcile::AppId>& taken);
+  void release_apps(const std::vector<reconcile::AppId>& taken);
 
   const Config& config_;
   const DeviceIdentity& identity_;
@@ -82,6 +108,13 @@ class LocalApi : public api::DeviceApi {
   std::atomic<bool> local_mode_;
   std::mutex handler_mutex_;
   std::function<void(engine::Force, bool)> update_handler_;
+  std::unique_ptr<EngineVolumes> volumes_;  // under handler_mutex_
+  TagSender* tag_sender_ = nullptr;         // under handler_mutex_
+  std::unique_ptr<IdentifyLed> led_;        // under handler_mutex_
+  HostConfigFiles host_files_;
+  std::mutex host_config_mutex_;            // one host-config write at a time
+  HostJournal journal_;
+  TagStore tag_store_;
 };
 
 }  // namespace supervisor

@@ -105,6 +105,14 @@ const std::vector<Route> kRoutes = {
     {"POST", "/v2/applications/1/stop-service", R"({"serviceName": "one"})", 200, 401},
     {"POST", "/v2/applications/1/start-service", R"({"serviceName": "one"})", 200, 401},
     {"GET", "/v2/applications/1/state", "", 200, 409},
+    // The host and the cloud (device-level, "D"), and the volume cleanup ("F").
+    {"POST", "/v1/blink", "", 200, 0},
+    {"GET", "/v1/device/host-config", "", 200, 0},
+    {"PATCH", "/v1/device/host-config", R"({"network": {"hostname": "abc"}})", 200, 0},
+    {"GET", "/v2/device/tags", "", 200, 0},
+    {"PATCH", "/v2/device/tags", R"({"location": "lab"})", 202, 0},
+    {"GET", "/v2/cleanup-volumes", "", 200, 0},
+    {"POST", "/v2/journal-logs", R"({"count": 1})", 200, 0},
 };
 
 struct Fixture {
@@ -122,6 +130,7 @@ struct Fixture {
     httplib::Headers headers;
     if (!key.empty()) headers.emplace("Authorization", fmt::format("Bearer {}", key));
     if (std::string(route.method) == "GET") return client->Get(route.path, headers);
+    if (std::string(route.method) == "PATCH") return client->Patch(route.path, headers, route.body, "application/json");
     return client->Post(route.path, headers, route.body, "application/json");
   }
 };
@@ -200,4 +209,18 @@ TEST_CASE("regenerate-api-key replaces the key the request came with") {
   REQUIRE(renewed);
   CHECK(renewed->status == 200);
   CHECK(renewed->body == "app1_key_renewed");
+}
+
+TEST_CASE("the volume cleanup acts in the key's scope; host routes take any valid key") {
+  Fixture f;
+  REQUIRE(f.send({"GET", "/v2/cleanup-volumes", "", 200, 0}, "app2_key")->status == 200);
+  REQUIRE(f.send({"GET", "/v2/cleanup-volumes", "", 200, 0}, "global_key")->status == 200);
+  REQUIRE(f.device.cleanups.size() == 2);
+  CHECK(f.device.cleanups[0].app == std::optional<std::int64_t>(2));
+  CHECK(f.device.cleanups[1].is_global());
+  // A wrong key reaches none of them.
+  REQUIRE(f.send({"PATCH", "/v2/device/tags", R"({"a": "b"})", 202, 0}, "wrong_key")->status == 401);
+  REQUIRE(f.send({"PATCH", "/v1/device/host-config", R"({"network": {"hostname": "x"}})", 200, 0}, "")->status == 401);
+  CHECK(f.device.stored_tags.empty());
+  CHECK(f.device.host_patches.empty());
 }

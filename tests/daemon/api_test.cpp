@@ -70,6 +70,22 @@ class FakeDevice : public supervisor::api::DeviceApi {
     if (app_id == 3) return engine::Status::failure(engine::ErrorKind::Unavailable, "the engine is down");
     return engine::Status::success();
   }
+  // Not what these tests are about (api_host_test.cpp is).
+  bool blink() override { return false; }
+  engine::Result<supervisor::HostConfig> host_config() override { return supervisor::HostConfig{}; }
+  engine::Status set_host_config(const supervisor::HostConfigPatch&, engine::Force) override {
+    return engine::Status::success();
+  }
+  engine::Result<std::vector<supervisor::api::DeviceTag>> device_tags() override {
+    return std::vector<supervisor::api::DeviceTag>{};
+  }
+  engine::Status set_device_tags(const std::map<std::string, std::string>&) override { return engine::Status::success(); }
+  engine::Result<std::vector<std::string>> cleanup_volumes(const supervisor::api::KeyScope&) override {
+    return std::vector<std::string>{};
+  }
+  engine::Result<std::unique_ptr<supervisor::ChildOutput>> journal(const std::vector<std::string>&) override {
+    return engine::Error{engine::ErrorKind::Unavailable, "no journal here"};
+  }
   supervisor::Logger& log() override { return logger; }
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "apply_loop.hpp"
 #include "engine/exec/ports.hpp"
 #include "engine/locks/update_locks.hpp"
+#include "host_config.hpp"
+#include "host_journal.hpp"
 #include "reconcile/json.hpp"
 
 namespace supervisor::api {
@@ -37,6 +40,13 @@ struct DeviceInfo {
   std::string supervisor_version;
   std::uint16_t api_port = 48484;
   bool local_mode = true;
+};
+
+// A tag as GET /v2/device/tags shows it.
+struct DeviceTag {
+  std::int64_t id = 0;
+  std::string name;
+  std::string value;
 };
 
 class DeviceApi {
@@ -74,6 +84,29 @@ class DeviceApi {
   // `service_name` is a service's name, or "#<imageId>".
   [[nodiscard]] virtual engine::Status service_action(std::int64_t app_id, ServiceAction action,
                                                       const std::string& service_name, engine::Force force) = 0;
+
+  // The identify LED's 15 s pattern, started without waiting for it;
+  // false when the host has no LED (nothing blinks; not an error).
+  [[nodiscard]] virtual bool blink() = 0;
+  // The host's hostname and proxy (host_config.hpp). FileSystem when a
+  // file cannot be read.
+  [[nodiscard]] virtual engine::Result<HostConfig> host_config() = 0;
+  // Validated already; written once every app's update locks are taken
+  // (unless forced or SUPERVISOR_OVERRIDE_LOCK): Locked when a service holds
+  // one, Invalid when the merged proxy is incomplete.
+  [[nodiscard]] virtual engine::Status set_host_config(const HostConfigPatch& patch, engine::Force force) = 0;
+  // The cloud's tags for this device, read now; Unavailable when there is
+  // no cloud (unmanaged, not provisioned yet) or it cannot be reached.
+  [[nodiscard]] virtual engine::Result<std::vector<DeviceTag>> device_tags() = 0;
+  // Validated already; stored, then sent to the cloud in the background.
+  [[nodiscard]] virtual engine::Status set_device_tags(const std::map<std::string, std::string>& tags) = 0;
+  // Removes the volumes no container mounts and no target app in `scope`
+  // declares (host_volumes.hpp); the names removed.
+  [[nodiscard]] virtual engine::Result<std::vector<std::string>> cleanup_volumes(const KeyScope& scope) = 0;
+  // journalctl started with `arguments` (host_journal.hpp); Unavailable
+  // when the host has no journalctl.
+  [[nodiscard]] virtual engine::Result<std::unique_ptr<ChildOutput>> journal(
+      const std::vector<std::string>& arguments) = 0;
 
   [[nodiscard]] virtual Logger& log() = 0;
 };

@@ -9,6 +9,7 @@
 #include "api/request_auth.hpp"
 #include "api/responses.hpp"
 #include "api/routes.hpp"
+#include "api/routes_host.hpp"
 #include "api/server.hpp"
 #include "version.hpp"
 
@@ -91,6 +92,9 @@ void add_device_routes(httplib::Server& http, DeviceApi& device) {
     if (name.empty()) name = request.get_param_value("service");
     send_container_ids(device, request_auth().scope, name, response);
   });
+
+  // The host and the cloud: blink, host config, tags, volumes, journal.
+  add_host_routes(http, device);
 }
 
 }  // namespace supervisor::api

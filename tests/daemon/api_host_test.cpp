@@ -1,0 +1,282 @@
+// The host and cloud routes of the local API over real HTTP on loopback
+// (local-api.md §3-4): /v1/blink, /v1/device/host-config, /v2/device/tags,
+// /v2/cleanup-volumes, /v2/journal-logs. Bad input answers 400 naming what
+// is wrong, and the device is asked nothing.
+#include <httplib.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "api/server.hpp"
+#include "quiet_device.hpp"
+#include "temp_dir.hpp"
+
+namespace {
+
+using nlohmann::json;
+using supervisor::testing::QuietDevice;
+using supervisor::testing::TempDir;
+
+struct Fixture {
+  QuietDevice device;
+  supervisor::api::Server server{device, {"127.0.0.1", 0, std::chrono::minutes(1)}};
+  std::unique_ptr<httplib::Client> client;
+  Fixture() {
+    device.local_mode = true;  // no key needed: api_auth_test.cpp covers keys
+    std::string error;
+    REQUIRE(server.start(error));
+    client = std::make_unique<httplib::Client>("127.0.0.1", server.port());
+    client->set_read_timeout(10, 0);
+  }
+  httplib::Result patch(const std::string& path, const std::string& body) {
+    return client->Patch(path.c_str(), body, "application/json");
+  }
+  httplib::Result post(const std::string& path, const std::string& body) {
+    return client->Post(path.c_str(), body, "application/json");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("POST /v1/blink answers at once, LED or not") {
+  Fixture f;
+  auto blink = f.client->Post("/v1/blink");
+  REQUIRE(blink);
+  CHECK(blink->status == 200);
+  CHECK(blink->body == "OK");
+  f.device.has_led = false;
+  auto again = f.client->Post("/v1/blink");
+  REQUIRE(again);
+  CHECK(again->status == 200);
+  CHECK(f.device.blinks == 2);
+}
+
+TEST_CASE("GET /v1/device/host-config: the hostname, and the proxy only when one is set") {
+  Fixture f;
+  auto plain = f.client->Get("/v1/device/host-config");
+  REQUIRE(plain);
+  CHECK(plain->status == 200);
+  CHECK(json::parse(plain->body) == json{{"network", {{"hostname", "quiet00"}}}});
+  f.device.host.proxy = supervisor::HostProxy{"socks5", "192.168.0.199", 8123, "u", "p", {"10.0.0.0/8"}, "1.1.1.1:53"};
+  auto proxied = f.client->Get("/v1/device/host-config");
+  REQUIRE(proxied);
+  CHECK(json::parse(proxied->body) ==
+        json::parse(R"({"network":{"hostname":"quiet00","proxy":{"type":"socks5","ip":"192.168.0.199","port":8123,
+                    "login":"u","password":"p","noProxy":["10.0.0.0/8"],"dns":"1.1.1.1:53"}}})"));
+}
+
+TEST_CASE("PATCH /v1/device/host-config: force is read at the top level only") {
+  Fixture f;
+  auto done = f.patch("/v1/device/host-config", R"({"network": {"hostname": "my-box", "force": true}})");
+  REQUIRE(done);
+  CHECK(done->status == 200);
+  CHECK(done->body == "OK");
+  REQUIRE(f.device.host_patches.size() == 1);
+  CHECK(f.device.host_patches[0].first.hostname == std::optional<std::string>("my-box"));
+  CHECK_FALSE(f.device.host_patches[0].first.proxy);
+  CHECK(f.device.host_patches[0].second == engine::Force::No);
+  REQUIRE(f.patch("/v1/device/host-config", R"({"network": {"proxy": {}}, "force": true})")->status == 200);
+  REQUIRE(f.device.host_patches.size() == 2);
+  CHECK(f.device.host_patches[1].second == engine::Force::Yes);
+  CHECK(f.device.host_patches[1].first.proxy->remove);
+}
+
+TEST_CASE("PATCH /v1/device/host-config: a port as a decimal string is taken, as balena does") {
+  Fixture f;
+  auto done = f.patch("/v1/device/host-config",
+                      R"({"network": {"proxy": {"type": "http-connect", "ip": "10.0.0.1", "port": "3128"}}})");
+  REQUIRE(done);
+  INFO(done->body);
+  CHECK(done->status == 200);
+  REQUIRE(f.device.host_patches.size() == 1);
+  CHECK(f.device.host_patches[0].first.proxy->port == std::optional<std::int64_t>(3128));
+}
+
+TEST_CASE("PATCH /v1/device/host-config: bad input is a 400 naming the field, and nothing is written") {
+  Fixture f;
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {"{}", "network"},
+      {R"({"network": 1})", "network"},
+      {R"({"network": {"hostname": 5}})", "network.hostname"},
+      {R"({"network": {"hostname": "../etc"}})", "network.hostname"},
+      {R"({"network": {"hostname": "a\nb"}})", "network.hostname"},
+      {R"({"network": {"proxy": []}})", "network.proxy"},
+      {R"({"network": {"proxy": {"type": "bogus"}}})", "network.proxy.type"},
+      {R"({"network": {"proxy": {"port": 70000}}})", "network.proxy.port"},
+      {R"({"network": {"proxy": {"port": "eighty"}}})", "network.proxy.port"},
+      {R"({"network": {"proxy": {"ip": "1.2.3.4; local_ip = 0.0.0.0"}}})", "network.proxy.ip"},
+      {R"({"network": {"proxy": {"login": "a\"b"}}})", "network.proxy.login"},
+      {R"({"network": {"proxy": {"password": 7}}})", "network.proxy.password"},
+      {R"({"network": {"proxy": {"noProxy": "10.0.0.0/8"}}})", "network.proxy.noProxy"},
+      {R"({"network": {"proxy": {"noProxy": ["ok", "not ok"]}}})", "network.proxy.noProxy[1]"},
+      {R"({"network": {"proxy": {"dns": 53}}})", "network.proxy.dns"},
+      {R"({"network": {"proxy": {"dns": "1.1.1.1"}}})", "network.proxy.dns"},
+  };
+  for (const auto& [body, field] : cases) {
+    INFO(body);
+    auto answer = f.patch("/v1/device/host-config", body);
+    REQUIRE(answer);
+    CHECK(answer->status == 400);
+    CHECK(answer->body.starts_with(std::string(field) + ":"));
+  }
+  auto not_json = f.patch("/v1/device/host-config", "{");
+  REQUIRE(not_json);
+  CHECK(not_json->status == 400);
+  CHECK(f.device.host_patches.empty());
+}
+
+TEST_CASE("PATCH /v1/device/host-config: a lock is a 423, an incomplete proxy a 400, other failures 503, as text") {
+  Fixture f;
+  const auto answer_for = [&](engine::ErrorKind kind) {
+    f.device.host_failure = engine::Error{kind, "why"};
+    auto answer = f.patch("/v1/device/host-config", R"({"network": {"hostname": "x"}})");
+    REQUIRE(answer);
+    CHECK(answer->body == "why");
+    return answer->status;
+  };
+  CHECK(answer_for(engine::ErrorKind::Locked) == 423);
+  CHECK(answer_for(engine::ErrorKind::Invalid) == 400);
+  CHECK(answer_for(engine::ErrorKind::FileSystem) == 503);
+}
+
+TEST_CASE("GET /v2/device/tags: the cloud's tags, or a 500 envelope") {
+  Fixture f;
+  f.device.cloud_tags = {{188303, "DeviceLocation", "warehouse #3"}};
+  auto tags = f.client->Get("/v2/device/tags");
+  REQUIRE(tags);
+  CHECK(tags->status == 200);
+  CHECK(json::parse(tags->body) ==
+        json::parse(R"({"status":"success","tags":[{"id":188303,"name":"DeviceLocation","value":"warehouse #3"}]})"));
+  f.device.tags_failure = engine::Error{engine::ErrorKind::Unavailable, "the device is not managed"};
+  auto failed = f.client->Get("/v2/device/tags");
+  REQUIRE(failed);
+  CHECK(failed->status == 500);
+  CHECK(json::parse(failed->body) == json{{"status", "failed"}, {"message", "the device is not managed"}});
+}
+
+TEST_CASE("PATCH /v2/device/tags: stored and accepted with 202; bad bodies are 400s that store nothing") {
+  Fixture f;
+  auto done = f.patch("/v2/device/tags", R"({"location": "lab", "rack": "3"})");
+  REQUIRE(done);
+  CHECK(done->status == 202);
+  CHECK(json::parse(done->body) == json{{"status", "success"}});
+  CHECK(f.device.stored_tags == std::map<std::string, std::string>{{"location", "lab"}, {"rack", "3"}});
+
+  const std::string shape = "Invalid tags body, must be an object like `{[tagKey: string]: string}`";
+  const std::vector<std::pair<const char*, std::string>> cases = {
+      {"[1, 2]", shape},
+      {R"("text")", shape},
+      {"{", shape},
+      {R"({"location": 3})", shape},
+      {R"({"location": null})", shape},
+      {R"({"ok": "x", "nested": {"a": "b"}})", shape},
+      {R"({"has space": "x"})", "Tag keys cannot contain whitespace"},
+      {R"({"tab\there": "x"})", "Tag keys cannot contain whitespace"},
+      {R"({"": "x"})", "Tag keys must be 1 to 100 characters long: \"\""},
+  };
+  for (const auto& [body, message] : cases) {
+    INFO(body);
+    auto answer = f.patch("/v2/device/tags", body);
+    REQUIRE(answer);
+    CHECK(answer->status == 400);
+    CHECK(json::parse(answer->body) == json{{"status", "failed"}, {"message", message}});
+  }
+  auto too_long = f.patch("/v2/device/tags", json{{std::string(101, 'k'), "v"}}.dump());
+  REQUIRE(too_long);
+  CHECK(too_long->status == 400);
+  CHECK(f.device.stored_tags.size() == 2);
+}
+
+TEST_CASE("GET /v2/cleanup-volumes answers success") {
+  Fixture f;
+  auto done = f.client->Get("/v2/cleanup-volumes");
+  REQUIRE(done);
+  CHECK(done->status == 200);
+  CHECK(json::parse(done->body) == json{{"status", "success"}});
+  REQUIRE(f.device.cleanups.size() == 1);
+  CHECK(f.device.cleanups[0].is_global());
+}
+
+TEST_CASE("POST /v2/journal-logs: the body's fields become journalctl's arguments, its output the body") {
+  Fixture f;
+  auto all = f.post("/v2/journal-logs", R"({"all": true, "follow": false, "count": 5, "unit": "balena.service",
+      "containerId": "c0ffee", "since": "2026-12-03 07:00:00", "until": "now", "format": "json"})");
+  REQUIRE(all);
+  CHECK(all->status == 200);
+  CHECK(all->body == "-a -n 5 -u balena.service -t c0ffee -S 2026-12-03 07:00:00 -U now -o json\n");
+  auto defaults = f.post("/v2/journal-logs", "");
+  REQUIRE(defaults);
+  CHECK(defaults->body == "-o short\n");
+  auto truthy = f.post("/v2/journal-logs", R"({"follow": "on", "all": "no", "count": "20"})");
+  REQUIRE(truthy);
+  CHECK(truthy->body == "--follow -n 20 -o short\n");
+}
+
+TEST_CASE("POST /v2/journal-logs: a field of the wrong type is a 400 naming it, and nothing runs") {
+  Fixture f;
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {R"({"all": {}})", "all"},         {R"({"follow": [true]})", "follow"}, {R"({"follow": 2})", "follow"},
+      {R"({"count": 0})", "count"},      {R"({"count": -3})", "count"},      {R"({"count": "ten"})", "count"},
+      {R"({"count": 1.5})", "count"},    {R"({"unit": 5})", "unit"},         {R"({"unit": "--merge"})", "unit"},
+      {R"({"containerId": ""})", "containerId"}, {R"({"since": true})", "since"}, {R"({"until": []})", "until"},
+      {R"({"format": {"a": 1}})", "format"},
+  };
+  for (const auto& [body, field] : cases) {
+    INFO(body);
+    auto answer = f.post("/v2/journal-logs", body);
+    REQUIRE(answer);
+    CHECK(answer->status == 400);
+    const json message = json::parse(answer->body);
+    CHECK(message["status"] == "failed");
+    CHECK(message["message"].get<std::string>().starts_with(std::string(field) + ":"));
+  }
+  CHECK(f.device.journal_calls.empty());
+}
+
+TEST_CASE("POST /v2/journal-logs: a host without journalctl answers 503") {
+  Fixture f;
+  f.device.journal_binary = "/nonexistent/journalctl";
+  auto answer = f.post("/v2/journal-logs", "{}");
+  REQUIRE(answer);
+  CHECK(answer->status == 503);
+  CHECK(json::parse(answer->body)["message"] == "journalctl is not available on this host (/nonexistent/journalctl not found)");
+}
+
+TEST_CASE("POST /v2/journal-logs: the process is killed when the client goes") {
+  Fixture f;
+  TempDir dir("journal-test");
+  const auto pid_file = dir.path / "pid";
+  const auto script = dir.write("journalctl", fmt::format("#!/bin/sh\necho $$ > {}\nwhile true; do echo \"line $*\"; sleep 0.1; done\n",
+                                                          pid_file.string()));
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  f.device.journal_binary = script.string();
+
+  std::string received;
+  httplib::Request request;
+  request.method = "POST";
+  request.path = "/v2/journal-logs";
+  request.body = R"({"follow": true})";
+  request.set_header("Content-Type", "application/json");
+  request.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+    received.append(data, size);
+    return received.find('\n') == std::string::npos;  // one line, then hang up
+  };
+  auto answer = f.client->send(request);
+  CHECK_FALSE(answer);  // the client cancelled
+  CHECK(received.starts_with("line --follow -o short"));
+  std::ifstream pid_in(pid_file);
+  pid_t pid = 0;
+  pid_in >> pid;
+  REQUIRE(pid > 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (::kill(pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(::kill(pid, 0) != 0);  // gone and reaped
+}
