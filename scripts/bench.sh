@@ -3,7 +3,10 @@
 # binary size, converge time next to docker-compose, idle RSS) and cloud mode
 # (bench/cloud_bench.py: bytes per unchanged poll, instant-update latency,
 # idle disk writes) and the switch-over from the balena supervisor
-# (bench/switch_over_bench.py).
+# (bench/switch_over_bench.py) and the footprint (bench/footprint_bench.py:
+# idle RSS/PSS/private memory local and cloud-managed with the RSS of every
+# mapping, peak RSS applying a release and streaming logs, stripped binary
+# size, CPU per idle hour, converge time next to docker-compose).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -23,3 +26,5 @@ echo "== cloud"
 python3 bench/cloud_bench.py build-release/bin/supervisor "$state"
 echo "== switch-over"
 python3 bench/switch_over_bench.py build-release/bin/supervisor "$state" 10 3
+echo "== footprint"
+python3 bench/footprint_bench.py build-release/bin/supervisor "$state"

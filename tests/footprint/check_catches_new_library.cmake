@@ -1,0 +1,20 @@
+# The shared-library check fails, naming the library and why it matters, when
+# the binary loads one the list does not have: the list less its first entry.
+file(STRINGS ${LIST} entries REGEX "^[^#]")
+list(GET entries 0 dropped)
+string(REGEX REPLACE " *#.*" "" dropped "${dropped}")
+list(REMOVE_AT entries 0)
+list(JOIN entries "\n" shortened)
+set(shortened_list ${WORK}/shared_libraries_less_one.txt)
+file(WRITE ${shortened_list} "${shortened}\n")
+execute_process(COMMAND ${PYTHON} ${SCRIPT} ${BINARY} ${shortened_list}
+                RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+if(result EQUAL 0)
+  message(FATAL_ERROR "the check passed with ${dropped} missing from the list:\n${output}")
+endif()
+string(FIND "${output}" "now loads ${dropped}" named)
+string(FIND "${output}" "taken from the user's containers" why)
+if(named EQUAL -1 OR why EQUAL -1)
+  message(FATAL_ERROR "the check failed without naming ${dropped} and why it matters:\n${output}")
+endif()
+message(STATUS "caught: ${dropped}")
