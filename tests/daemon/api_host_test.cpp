@@ -280,3 +280,28 @@ TEST_CASE("POST /v2/journal-logs: the process is killed when the client goes") {
   }
   CHECK(::kill(pid, 0) != 0);  // gone and reaped
 }
+
+TEST_CASE("POST /v2/journal-logs: a quiet follow stream's process is killed when the client goes") {
+  Fixture f;
+  TempDir dir("journal-idle-test");
+  const auto pid_file = dir.path / "pid";
+  const auto script = dir.write("journalctl", fmt::format("#!/bin/sh\necho $$ > {}\necho first\nexec sleep 60\n",
+                                                          pid_file.string()));
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  f.device.journal_binary = script.string();
+  httplib::Request request;
+  request.method = "POST";
+  request.path = "/v2/journal-logs";
+  request.body = R"({"follow": true})";
+  request.set_header("Content-Type", "application/json");
+  request.content_receiver = [](const char*, std::size_t, std::uint64_t, std::uint64_t) { return false; };
+  CHECK_FALSE(f.client->send(request));
+  pid_t pid = 0;
+  std::ifstream(pid_file) >> pid;
+  REQUIRE(pid > 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (::kill(pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(::kill(pid, 0) != 0);
+}
