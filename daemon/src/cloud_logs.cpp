@@ -271,4 +271,23 @@ std::optional<std::int64_t> CloudLogs::resume_point(const std::string& container
   return it->second;
 }
 
+void CloudLogs::forget_removed_containers(const std::set<std::string>& existing) {
+  std::vector<std::string> gone;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [container, time_ns] : cursors_) {
+      if (!existing.contains(container)) gone.push_back(container);
+    }
+    for (const auto& container : gone) {
+      cursors_.erase(container);
+      resume_.erase(container);
+    }
+  }
+  if (gone.empty()) return;
+  if (auto removed = store_.remove_log_cursors(gone); !removed) {
+    log_.error(kEvent, "cannot drop where removed containers' logs were sent; the rows stay until the next start",
+               {{"error", removed.error().describe()}});
+  }
+}
+
 }  // namespace supervisor

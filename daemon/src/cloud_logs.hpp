@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -84,6 +85,11 @@ class CloudLogs {
   // Where a container's output was sent (or spilled) up to, from the store
   // at start: ContainerLogs reads on from there.
   [[nodiscard]] std::optional<std::int64_t> resume_point(const std::string& container_id);
+  // Drops the resume points of containers not in `existing` (removed by an
+  // update while the supervisor ran, or while it was down), so the store
+  // keeps one row per container the device has, not one per container it
+  // ever had.
+  void forget_removed_containers(const std::set<std::string>& existing);
 
   [[nodiscard]] engine::cloud::LogQueueStats queue_stats() { return queue_.stats(); }
 

@@ -40,7 +40,8 @@ std::string socket_path(const std::string& docker_host) {
 
 }  // namespace
 
-engine::CreateBodyFn make_create_body(const Config& config, const DeviceIdentity& identity, ApiKeys& keys) {
+engine::CreateBodyFn make_create_body(const Config& config, const DeviceIdentity& identity, ApiKeys& keys,
+                                      AppNameFn app_name) {
   engine::ContainerSpecOptions options;
   options.uuid = identity.uuid;
   options.device_name = identity.name;
@@ -57,15 +58,15 @@ engine::CreateBodyFn make_create_body(const Config& config, const DeviceIdentity
   options.host_has_firmware = std::filesystem::exists("/lib/firmware");
   options.docker_socket = socket_path(config.docker_host);  // load_config resolved $DOCKER_HOST
   options.lock_dir_root = config.lock_dir();
-  return [options, &keys](const reconcile::Service& target, nlohmann::json& body) {
-    if (!target.config().uses_supervisor_api) {
-      return engine::container_create_body(target, options, body);
+  return [options, &keys, app_name = std::move(app_name)](const reconcile::Service& target, nlohmann::json& body) {
+    engine::ContainerSpecOptions service_options = options;
+    service_options.app_name = app_name(target.app_id);
+    if (target.config().uses_supervisor_api) {
+      auto key = keys.service_key(target.app_id, target.service_name);
+      if (!key) return engine::Status(key.error());
+      service_options.service_api_key = key.value();
     }
-    auto key = keys.service_key(target.app_id, target.service_name);
-    if (!key) return engine::Status(key.error());
-    engine::ContainerSpecOptions with_key = options;
-    with_key.service_api_key = key.value();
-    return engine::container_create_body(target, with_key, body);
+    return engine::container_create_body(target, service_options, body);
   };
 }
 

@@ -5,9 +5,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
+
+#include <range/v3/algorithm/find_if.hpp>
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/transform.hpp>
 
 #include "cloud_logs.hpp"
 #include "create_body.hpp"
+#include "engine/runtime/supervisor_network.hpp"
 #include "engine/cloud/registry_auth.hpp"
 #include "engine/cloud/supervisor_config.hpp"
 #include "systemd_notify.hpp"
@@ -86,6 +92,31 @@ void log_state_copy(const engine::store::CopyOutcome& copy, Logger& log) {
   }
 }
 
+api::ServerOptions api_options(const Config& config) {
+  api::ServerOptions options;
+  options.address = config.listen_address;
+  options.port = config.listen_port;
+  options.stuck_after = std::max(2 * config.poll_interval, std::chrono::milliseconds(60'000));
+  return options;
+}
+
+// The ids of every container the supervisor manages, running or not; nullopt
+// when the engine does not answer.
+std::optional<std::set<std::string>> supervised_container_ids(const engine::docker::Client& docker) {
+  auto listed = docker.list_containers({{"label", {"io.balena.supervised"}}}, engine::docker::ListScope::all);
+  if (!listed) return std::nullopt;
+  return listed.value() | ranges::views::transform([](const auto& container) { return container.id; }) |
+         ranges::to<std::set<std::string>>();
+}
+
+// The API's second listener, on supervisor0 only (api/gateway_listener.hpp).
+api::ServerOptions gateway_options(const Config& config) {
+  api::ServerOptions options = api_options(config);
+  options.address = engine::supervisor_network::kGateway;
+  options.interface = engine::supervisor_network::kName;
+  return options;
+}
+
 }  // namespace
 
 std::unique_ptr<Device> Device::open(const Config& config, Logger& log, std::string& error) {
@@ -143,14 +174,16 @@ Device::Device(const Config& config, Logger& log, engine::store::Store store, en
       docker_(std::move(docker)),
       locks_(config_.lock_dir()),
       records_(store_),
-      adoption_(docker_, make_create_body(config_, identity_, keys_), [this] { return api_.target(); }),
+      adoption_(docker_, make_create_body(config_, identity_, keys_, [this](auto id) { return app_name(id); }),
+                [this] { return api_.target(); }),
       reader_(docker_, records_, locks_, downloads_, runtime_settings(config_)),
-      executor_(docker_, records_, locks_, downloads_, make_create_body(config_, identity_, keys_),
+      executor_(docker_, records_, locks_, downloads_,
+                make_create_body(config_, identity_, keys_, [this](auto id) { return app_name(id); }),
                 executor_settings(config_, config_json_)),
       loop_(reader_, executor_, log_, apply_options(config_)),
       api_(config_, identity_, log_, {store_, keys_, reader_, loop_, locks_, power_}),
-      server_(api_, api::ServerOptions{config_.listen_address, config_.listen_port,
-                                       std::max(2 * config_.poll_interval, std::chrono::milliseconds(60'000))}),
+      server_(api_, api_options(config_)),
+      gateway_(api_, gateway_options(config_), log_),
       watch_(docker_, loop_, log_) {
   if (auto stored = store_.target(); !stored) {
     log_.error("store", "cannot read the stored target; waiting for a new one", {{"error", stored.error().describe()}});
@@ -163,6 +196,13 @@ Device::Device(const Config& config, Logger& log, engine::store::Store store, en
 }
 
 Device::~Device() { stop(); }
+
+std::string Device::app_name(reconcile::AppId app_id) {
+  const auto target = api_.target();
+  if (!target) return "";
+  const auto app = ranges::find_if(target->apps, [&](const reconcile::App& each) { return each.app_id == app_id; });
+  return app == target->apps.end() ? std::string() : app->name;
+}
 
 void Device::preload() {
   if (api_.stored_target() || config_.apps_json_path.empty()) return;
@@ -214,10 +254,13 @@ bool Device::start(std::string& error) {
     watch_.container_logs().set_resume_point(
         [this](const std::string& container_id) { return cloud_logs_->resume_point(container_id); });
     cloud_logs_->start();
+    if (auto containers = supervised_container_ids(docker_)) cloud_logs_->forget_removed_containers(*containers);
     api_.set_update_handler([this](engine::Force force, bool cancel) { cloud_->request_update(force, cancel); });
     api_.set_tag_sender(&cloud_->tags());
   }
   if (!server_.start(error)) return false;
+  // A listener on every address covers supervisor0 already.
+  if (config_.listen_address != "0.0.0.0") gateway_.start();
   loop_thread_ = std::thread([this] { loop_.run(); });
   watch_.start();
   if (auto target = api_.target()) {
@@ -238,6 +281,7 @@ void Device::stop() {
   loop_.stop();
   api_.stop_streams();  // the server waits for its open streams
   server_.stop();
+  gateway_.stop();
   if (loop_thread_.joinable()) loop_thread_.join();
   watch_.stop();
   if (cloud_logs_) cloud_logs_->stop();

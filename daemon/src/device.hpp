@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "api/gateway_listener.hpp"
 #include "api/server.hpp"
 #include "api_keys.hpp"
 #include "apply_loop.hpp"
@@ -50,6 +51,8 @@ class Device {
          std::optional<engine::cloud::ConfigJson> config_json);
   // apps.json, when the store has no target yet (behaviour §5.3).
   void preload();
+  // The target's name of an app, for BALENA_APP_NAME in its containers.
+  [[nodiscard]] std::string app_name(reconcile::AppId app_id);
 
   Config config_;
   Logger& log_;
@@ -71,6 +74,7 @@ class Device {
   ApplyLoop loop_;
   LocalApi api_;
   api::Server server_;
+  api::GatewayListener gateway_;  // the API on supervisor0, for the services that use it
   EngineWatch watch_;
   std::thread loop_thread_;
   std::unique_ptr<CloudSync> cloud_;  // managed devices only; stopped first

@@ -180,3 +180,22 @@ TEST_CASE("resume points are kept per container and only rewritten when lines we
   REQUIRE(store.remove_log_cursors({"c2"}).ok());
   CHECK(store.log_cursors().value() == std::map<std::string, std::int64_t>{{"c1", 9}});
 }
+
+TEST_CASE("the resume points of removed containers are dropped, the others kept") {
+  TempStore temp;
+  auto& store = *temp.store;
+  REQUIRE(store.set_log_cursors({{"kept", 5}, {"removed-1", 7}, {"removed-2", 9}}).ok());
+  supervisor::Logger log(Level::Error);
+  // No endpoint: the stream cannot be set up, which this test does not need.
+  supervisor::CloudLogs logs(log, store, supervisor::CloudLogsOptions{}, [] { return supervisor::CloudLogsSettings{}; });
+  logs.start();
+  REQUIRE(logs.resume_point("removed-1") == 7);
+  logs.forget_removed_containers({"kept", "never-had-a-line"});
+  CHECK(logs.resume_point("kept") == 5);
+  CHECK_FALSE(logs.resume_point("removed-1").has_value());
+  CHECK(store.log_cursors().value() == std::map<std::string, std::int64_t>{{"kept", 5}});
+  const auto before = store.total_changes();
+  logs.forget_removed_containers({"kept"});  // nothing to drop: nothing written
+  CHECK(store.total_changes() == before);
+  logs.stop();
+}

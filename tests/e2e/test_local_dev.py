@@ -3,7 +3,8 @@
 driven with the requests the balena CLI sends for `balena push <device>`
 (shared/reference/local-api.md, Local-mode endpoints), the images rebuilt
 under the same names between pushes, as the CLI builds them on the device's
-engine; and a service that uses the supervisor API on supervisor0.
+engine; and a service that uses the supervisor API on supervisor0, reaching
+it at the address and with the key the supervisor gave it.
 
 usage: test_local_dev.py SUPERVISOR TESTENV_DIR
 Needs the docker_env fixture (scripts/testenv/up.sh; down.sh removes
@@ -76,6 +77,25 @@ def supervisor0():
     return config.get("Subnet"), config.get("Gateway"), set(network.get("Containers") or {})
 
 
+def api_from_service(cid):
+    """What the service's own key reads of /v2/applications/state, asked from
+    inside the container at the address the supervisor gave it; None while
+    nothing answers there."""
+    # busybox nc (the test image's static wget cannot resolve even an address).
+    script = ('printf "GET /v2/applications/state?apikey=$BALENA_SUPERVISOR_API_KEY HTTP/1.0\\r\\n\\r\\n" | '
+              'busybox nc -w 5 "$BALENA_SUPERVISOR_HOST" "$BALENA_SUPERVISOR_PORT"')
+    answer = docker("exec", cid, "busybox", "sh", "-c", script, check=False)
+    head, _, body = answer.replace("\r\n", "\n").partition("\n\n")
+    return json.loads(body) if head.startswith("HTTP/1.1 200") else None
+
+
+def ping_from(cid, address, port):
+    """What GET /ping at address:port answers inside a container ("" when
+    nothing does)."""
+    script = f'printf "GET /ping HTTP/1.0\\r\\n\\r\\n" | busybox nc -w 3 {address} {port}'
+    return docker("exec", cid, "busybox", "sh", "-c", script, check=False)
+
+
 def environment(cid):
     env = json.loads(docker("inspect", "--format", "{{json .Config.Env}}", cid))
     return dict(entry.split("=", 1) for entry in env)
@@ -135,7 +155,21 @@ def main():
             env = environment(alpha)
             assert env.get("BALENA_SUPERVISOR_ADDRESS") == f"http://10.114.104.1:{daemon.port}", env
             assert env.get("BALENA_SUPERVISOR_HOST") == "10.114.104.1", env
+            assert env.get("BALENA_APP_NAME") == env.get("RESIN_APP_NAME") == "localapp", env
         check("a service with io.balena.features.supervisor-api runs on supervisor0 with its address", api_service)
+
+        def api_on_gateway():
+            # The daemon listens on loopback; a second listener on supervisor0
+            # serves the services on it, and only what arrives through it
+            # (SO_BINDTODEVICE): beta, on its app's network only, sends to the
+            # same host address through another bridge and gets no answer.
+            apps = wait_for("the API from inside alpha", lambda: api_from_service(state["release1"]["alpha"][0]),
+                            timeout=30, daemon=daemon)
+            assert any(app.get("appId") == APP_ID for app in apps.values()), apps
+            answer = ping_from(state["release1"]["beta"][0], "10.114.104.1", daemon.port)
+            assert answer == "", f"a container off supervisor0 reached the API there: {answer!r}"
+        check("the service reaches the API at BALENA_SUPERVISOR_ADDRESS with its key, others there do not",
+              api_on_gateway)
 
         def second_push():
             alpha2 = build(ALPHA_IMAGE, 2)  # rebuilt under the same name; beta unchanged
@@ -149,11 +183,14 @@ def main():
         check("a second push of a rebuilt image recreates its service, and only it", second_push)
 
         def network_comes_back():
-            # Only a supervisor0 this test environment brought (up.sh found
-            # none) is the tests' to remove.
-            assert os.path.exists(os.path.join(TESTENV, "supervisor0.ours")), \
-                "supervisor0 existed before the test environment: not removing it"
+            # A supervisor0 this test environment brought (up.sh found none) is
+            # the tests' to remove; one found there (a supervisor's, say an
+            # earlier run's) only while nothing but this run's containers uses it.
             alpha = state["release2"]["alpha"][0]
+            if not os.path.exists(os.path.join(TESTENV, "supervisor0.ours")):
+                ours = {cid for cid, _ in containers().values()}
+                foreign = (supervisor0() or (None, None, set()))[2] - ours
+                assert not foreign, f"supervisor0 is in use by containers not of this test: {sorted(foreign)}"
             docker("network", "disconnect", "-f", "supervisor0", alpha)
             docker("network", "rm", "supervisor0")
             subnet, gateway, _ = wait_for("supervisor0 made anew", supervisor0)
@@ -164,6 +201,11 @@ def main():
                                     supervisor0(), containers()), daemon=daemon)
             assert attached
             daemon.wait_applied("localcommit", 2, timeout=60)
+            # The listener on the old supervisor0 heard nothing more: it binds anew.
+            alpha = containers()["alpha"][0]
+            apps = wait_for("the API from inside alpha on the new supervisor0", lambda: api_from_service(alpha),
+                            timeout=30, daemon=daemon)
+            assert any(app.get("appId") == APP_ID for app in apps.values()), apps
         check("supervisor0 removed by hand comes back, and the API service with it", network_comes_back)
 
         def system_lines():

@@ -67,7 +67,8 @@ docker::Filters scope_filter(const Device& device) {
 engine::CreateBodyFn daemon_create_body(const std::string& data_dir, supervisor::ApiKeys& keys) {
   supervisor::Config config;
   config.data_dir = data_dir;
-  return supervisor::make_create_body(config, supervisor::DeviceIdentity{"runtime-test-device", "", "local"}, keys);
+  return supervisor::make_create_body(config, supervisor::DeviceIdentity{"runtime-test-device", "", "local"}, keys,
+                                     [](reconcile::AppId) { return std::string("runtime-test-app"); });
 }
 
 engine::store::Store open_store(const std::filesystem::path& data_dir) {
