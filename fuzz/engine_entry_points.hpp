@@ -1,7 +1,7 @@
 // The fuzzed entry points over the inputs that reach the daemon from
 // outside the planner: the cloud's answers, balena's config.json, the
 // daemon's configuration file, the engine's JSON and JSON text with the
-// target intake. Shared by the libFuzzer targets (clang) and the corpus
+// target intake, the local API's requests and the balena database. Shared by the libFuzzer targets (clang) and the corpus
 // replay (any compiler), like entry_points.hpp. Each takes arbitrary bytes,
 // must not crash or throw, and aborts with a message when a checked
 // property fails.
@@ -39,5 +39,17 @@ void engine_json(std::string_view input);
 // target intake (cloud v3 and local bodies): a refused target's error
 // points at a value that exists in the document.
 void json_intake(std::string_view input);
+
+// The first byte picks local mode (odd) or a key-checked API; the rest is
+// one raw HTTP request to the daemon's own server (route table, key check,
+// body limits) with a device that accepts every action. Every request that
+// parses gets a well-formed answer; outside local mode nothing but /ping
+// and /v1/healthy succeeds without the device's key.
+void local_api(std::string_view input);
+
+// The bytes as the balena supervisor's database file, read as a switch-over
+// reads it (engine::store::read_balena_database): a refusal has a message;
+// the file is left as it was (same size, no journal or WAL beside it).
+void balena_database(std::string_view input);
 
 }  // namespace reconcile::fuzz

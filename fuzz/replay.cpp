@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
       {"daemon_config", reconcile::fuzz::daemon_config},
       {"engine_json", reconcile::fuzz::engine_json},
       {"json_intake", reconcile::fuzz::json_intake},
+      {"local_api", reconcile::fuzz::local_api},
+      {"balena_database", reconcile::fuzz::balena_database},
 #endif
   };
   const auto entry = argc < 3 ? entries.end() : entries.find(argv[1]);

@@ -6,14 +6,15 @@
 # to the corpus; a crash leaves crash-* in build-fuzz/artifacts/ and stops.
 #   fuzz/run.sh [SECONDS] [TARGET...]
 # TARGET: parse_request target_state planner cloud_answer config_json
-#         daemon_config engine_json json_intake (default: all)
+#         daemon_config engine_json json_intake local_api balena_database
+#         (default: all)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 build="$repo/build-fuzz"
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"parse_request target_state planner cloud_answer config_json daemon_config engine_json json_intake"}
+targets=${*:-"parse_request target_state planner cloud_answer config_json daemon_config engine_json json_intake local_api balena_database"}
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 
 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=None -DRECONCILE_FUZZ=ON \

@@ -7,7 +7,9 @@ states in fuzz/seeds/; json_intake from those and the captured cloud
 answers' bodies; cloud_answer from every captured cloud answer
 (reference/cloud-captures) as raw HTTP; engine_json from the engine's
 documents in fuzz/seeds/engine/ (read from a real engine); config_json and
-daemon_config from the documented keys. Run from anywhere; idempotent."""
+daemon_config from the documented keys; local_api from every route of
+local-api.md in local mode and with the key; balena_database from the
+store tests' balena schemas. Run from anywhere; idempotent."""
 import json
 import pathlib
 import subprocess
@@ -95,6 +97,86 @@ def outside_seeds(target_state):
             "daemon_config": daemon_config, "engine_json": engine}
 
 
+# Every route of local-api.md §3-4 with a plausible body.
+LOCAL_API_ROUTES = [
+    ("GET", "/ping", None), ("GET", "/v1/healthy", None), ("POST", "/v1/blink", None),
+    ("POST", "/v1/regenerate-api-key", None), ("POST", "/v1/update", {"force": True}),
+    ("POST", "/v1/reboot", {"force": False}), ("POST", "/v1/shutdown", {}),
+    ("POST", "/v1/restart", {"appId": 1}), ("POST", "/v1/purge", {"appId": 1, "force": True}),
+    ("POST", "/v1/apps/1/stop", {}), ("POST", "/v1/apps/1/start", {}), ("GET", "/v1/apps/1", None),
+    ("GET", "/v1/device", None), ("GET", "/v1/device/host-config", None),
+    ("PATCH", "/v1/device/host-config", {"network": {"hostname": "x", "proxy": {"type": "socks5", "ip": "1.2.3.4",
+                                                                               "port": 8123}}, "force": True}),
+    ("POST", "/v2/applications/1/restart-service", {"serviceName": "web"}),
+    ("POST", "/v2/applications/1/stop-service", {"imageId": 2}),
+    ("POST", "/v2/applications/1/start-service", {"serviceName": "web", "force": True}),
+    ("POST", "/v2/applications/1/restart", {}), ("POST", "/v2/applications/1/purge", {}),
+    ("GET", "/v2/applications/state", None), ("GET", "/v2/applications/1/state", None),
+    ("GET", "/v2/state/status", None), ("GET", "/v2/containerId?serviceName=web", None),
+    ("GET", "/v2/version", None), ("GET", "/v2/device/name", None), ("GET", "/v2/device/tags", None),
+    ("PATCH", "/v2/device/tags", {"DeviceLocation": "warehouse #3"}), ("GET", "/v2/device/vpn", None),
+    ("GET", "/v2/cleanup-volumes", None), ("POST", "/v2/journal-logs", {"count": 10, "unit": "x"}),
+    ("GET", "/v2/local/target-state", None), ("GET", "/v2/local/device-info", None),
+    ("GET", "/v2/local/logs", None),
+]
+
+
+def local_api_seeds(targets):
+    """Raw requests, the first byte choosing local mode (odd) or a checked key."""
+    def request(method, path, body, key):
+        path = path + ("&" if "?" in path else "?") + "apikey=secret_key" if key == "query" else path
+        headers = ["Host: 127.0.0.1:48484"]
+        if key == "header":
+            headers.append("Authorization: Bearer secret_key")
+        payload = b""
+        if body is not None:
+            payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+            headers += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+        return f"{method} {path} HTTP/1.1\r\n{''.join(h + chr(13) + chr(10) for h in headers)}\r\n".encode() + payload
+
+    seeds = {}
+    for n, (method, path, body) in enumerate(LOCAL_API_ROUTES):
+        for mode, key in ((b"\x01", None), (b"\x00", "header"), (b"\x00", "query"), (b"\x00", None)):
+            seeds[f"route-{n:02d}-{mode[0]}-{key}"] = mode + request(method, path, body, key)
+    for name, text in targets.items():
+        seeds[f"target-{name}"] = b"\x01" + request("POST", "/v2/local/target-state", text.encode(), None)
+    return seeds
+
+
+def balena_database_seeds():
+    """database.sqlite files from the store tests' balena schemas (v11, v12,
+    v19), small pages to stay within the fuzzer's input size, one with a
+    fleet app and its rows; a cut one and an empty one."""
+    import os
+    import sqlite3
+    import tempfile
+    seeds = {"empty.sqlite": b""}
+    for schema in sorted((REPO / "tests/store/balena").glob("schema_v*.sql")):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "database.sqlite")
+            db = sqlite3.connect(path)
+            db.execute("PRAGMA page_size = 512")
+            db.executescript(schema.read_text())
+            if schema.stem == "schema_v19":
+                service = {"serviceName": "api", "serviceId": 11, "imageId": 1011, "appId": 1234567,
+                           "releaseId": 2345678, "commit": "c0ffee", "image": "registry2.example/api@sha256:aa",
+                           "environment": {"A": "1"}, "labels": {"io.balena.features.supervisor-api": "1"},
+                           "composition": {"restart": "always"}}
+                db.execute("INSERT INTO app (name, releaseId, `commit`, appId, services, networks, volumes, source, "
+                           "uuid, class, isHost, rejected) VALUES ('fleet', 2345678, 'c0ffee', 1234567, ?, '{}', "
+                           "'{\"data\":{}}', 'local', 'd149c5d1551b4286a930d57284a02511', 'fleet', 0, 0)",
+                           (json.dumps([service]),))
+                db.execute("INSERT INTO apiSecret (appId, key, scopes, serviceName) VALUES "
+                           "(1234567, 'k1', '[{\"type\":\"app\",\"appId\":1234567}]', 'api')")
+            db.commit()
+            db.execute("VACUUM")
+            db.close()
+            data = pathlib.Path(path).read_bytes()
+        seeds[f"{schema.stem}.sqlite"] = data
+        seeds[f"{schema.stem}-cut.sqlite"] = data[:len(data) // 2]
+    return seeds
+
+
 def main():
     seeds = {}
     for case in sorted((SHARED / "conformance/planner").glob("*.json")):
@@ -108,6 +190,8 @@ def main():
     for target in TARGETS:
         targets[target] = seeds
     targets.update(outside_seeds(targets["target_state"]))
+    targets["local_api"] = local_api_seeds(targets["target_state"])
+    targets["balena_database"] = balena_database_seeds()
     for target, texts in targets.items():
         folder = HERE / "corpus" / target
         folder.mkdir(parents=True, exist_ok=True)

@@ -6,10 +6,12 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
 #include <regex>
+#include <string_view>
 
 #include "api/connection_pool.hpp"
 #include "api/request_auth.hpp"
@@ -39,6 +41,41 @@ std::string presented_key(const httplib::Request& request) {
   return "";
 }
 
+// One request's bytes in, the answer's bytes out: a connection without a
+// socket, for Server::answer_raw. It says it is not writable, which ends a
+// streamed (chunked) answer after its headers; every other answer is
+// written whole.
+class MemoryStream final : public httplib::Stream {
+ public:
+  explicit MemoryStream(std::string_view request) : request_(request) {}
+
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return false; }
+  ssize_t read(char* ptr, size_t size) override {
+    const std::size_t n = std::min(size, request_.size() - position_);
+    std::memcpy(ptr, request_.data() + position_, n);
+    position_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    answer_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 0;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { get_remote_ip_and_port(ip, port); }
+  socket_t socket() const override { return INVALID_SOCKET; }
+
+  [[nodiscard]] std::string take_answer() { return std::move(answer_); }
+
+ private:
+  std::string_view request_;
+  std::size_t position_ = 0;
+  std::string answer_;
+};
+
 }  // namespace
 
 // httplib 0.11 listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed
@@ -48,7 +85,21 @@ std::string presented_key(const httplib::Request& request) {
 // the bound socket sets a larger backlog.
 class HttpServer : public httplib::Server {
  public:
+  // The whole of one exchange, as a connection that asks to close after it.
+  [[nodiscard]] std::string answer(std::string_view request) {
+    MemoryStream stream(request);
+    bool closed = false;
+    (void)process_request(stream, true, closed, {});
+    return stream.take_answer();
+  }
   [[nodiscard]] bool set_backlog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+  // Whether the socket only takes packets from `interface` (SO_BINDTODEVICE).
+  [[nodiscard]] bool bound_to(const std::string& interface) const {
+    char name[64] = {};
+    socklen_t size = sizeof name;
+    if (::getsockopt(svr_sock_, SOL_SOCKET, SO_BINDTODEVICE, name, &size) != 0) return false;
+    return interface == std::string(name, strnlen(name, size));
+  }
 };
 
 int http_status_of(engine::ErrorKind kind) {
@@ -89,6 +140,12 @@ bool Server::start(std::string& error) {
     }
     port_ = options_.port;
   }
+  if (!options_.interface.empty() && !http_->bound_to(options_.interface)) {
+    http_->stop();
+    error = fmt::format("cannot restrict {}:{} to interface {} (SO_BINDTODEVICE needs CAP_NET_RAW)", options_.address,
+                        port_, options_.interface);
+    return false;
+  }
   if (!http_->set_backlog(options_.listen_backlog)) {
     error = fmt::format("cannot listen on {}:{}: {}", options_.address, port_, std::strerror(errno));
     return false;
@@ -96,6 +153,8 @@ bool Server::start(std::string& error) {
   thread_ = std::thread([this] { http_->listen_after_bind(); });
   return true;
 }
+
+std::string Server::answer_raw(std::string_view request) { return http_->answer(request); }
 
 void Server::stop() {
   stopping_ = true;
@@ -106,6 +165,14 @@ void Server::stop() {
 void Server::routes() {
   auto& http = *http_;
   http.set_payload_max_length(10 * 1024 * 1024);
+  if (!options_.interface.empty()) {
+    http.set_socket_options([interface = options_.interface](socket_t sock) {
+      httplib::default_socket_options(sock);
+      // Needs CAP_NET_RAW (the supervisor runs as root); start() checks
+      // that it took before serving.
+      ::setsockopt(sock, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(), static_cast<socklen_t>(interface.size()));
+    });
+  }
   // A thread per open connection up to the limit (connection_pool.hpp), and
   // no connection kept open by a client that says nothing.
   http.new_task_queue = [max = options_.max_connections] { return new ConnectionPool(max); };

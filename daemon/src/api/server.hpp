@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "api/device_api.hpp"
@@ -40,6 +41,10 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{5};
   // Connections the kernel queues until the server accepts them.
   int listen_backlog = 128;
+  // When set, only packets that arrive on this interface reach the socket
+  // (SO_BINDTODEVICE): supervisor0's listener is not reachable through the
+  // host's other networks, whatever their routes.
+  std::string interface{};
 };
 
 // The HTTP status of a failed action: what the error's kind means to a client.
@@ -57,6 +62,12 @@ class Server {
   [[nodiscard]] bool start(std::string& error);
   void stop();
   [[nodiscard]] std::uint16_t port() const { return port_; }
+
+  // One raw HTTP/1.1 request (request line, headers, body) through the same
+  // parsing, key check, routes and limits as a connection, without a socket
+  // and without start(); returns the raw answer. A streamed answer (the log
+  // streams) ends after its headers. For the local API's fuzz target.
+  [[nodiscard]] std::string answer_raw(std::string_view request);
 
  private:
   void routes();

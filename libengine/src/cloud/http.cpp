@@ -307,6 +307,11 @@ Result<HttpResponse> HttpClient::Impl::perform(const HttpRequest& request) {
   if (code != CURLE_OK) {
     const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     const ErrorKind kind = kind_of(code);
+    // After a failed exchange nothing of the handle is reused: libcurl
+    // 7.88's reuse of a handle after broken answers (a folded header line on
+    // a kept-alive connection) reads freed memory (docs/fuzzing.md,
+    // cloud_answer). A new handle costs one connection, after a failure only.
+    if (auto fresh = curl::make_easy()) handle = std::move(fresh);
     return fail(kind, response.status, kind == ErrorKind::Cancelled ? std::string("cancelled") : detail);
   }
   if (response.status >= 400) {
