@@ -1,6 +1,10 @@
 // The cloud's v3 target state.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "reconcile/json.hpp"
 
 namespace {
@@ -91,4 +95,31 @@ TEST_CASE("a v3 target state that breaks the rules names the field") {
         "/u/apps/a/releases/c/services/x/environment/A-B: \"A-B\" is not a valid environment variable name: "
         "[A-Za-z_][A-Za-z0-9_]*, at most 255 characters");
   CHECK(error_of(R"({"u": {"apps": {"a": {"id": 1}, "b": {"id": 1}}}})") == "/u/apps/b: app id 1 appears twice");
+}
+
+TEST_CASE("the balena supervisor's own service and the host OS app's non-data services are never installed") {
+  const auto state = parse(R"({"u1": {"apps": {
+    "900de4f3cbac4b9bbd232885a35e407b": {"id": 2, "name": "aarch64-supervisor", "class": "app",
+      "releases": {"aaaa": {"id": 20, "services": {
+        "balena-supervisor": {"id": 21, "image_id": 22, "image": "registry2.example/supervisor:v19"},
+        "helper": {"id": 23, "image_id": 24, "image": "registry2.example/helper"}}}}},
+    "a0a0a0": {"id": 3, "name": "hostapp", "class": "app", "is_host": true,
+      "releases": {"bbbb": {"id": 30, "services": {
+        "hostapp": {"id": 31, "image_id": 32, "image": "registry2.example/os",
+                    "labels": {"io.balena.image.store": "root"}},
+        "updater": {"id": 33, "image_id": 34, "image": "registry2.example/updater",
+                    "composition": {"labels": {"io.balena.image.class": "overlay"}}},
+        "data-block": {"id": 35, "image_id": 36, "image": "registry2.example/block",
+                       "labels": {"io.balena.image.store": "data", "io.balena.image.class": "service"}}}}}},
+    "b1b1b1": {"id": 4, "name": "fleet", "releases": {"cccc": {"id": 40, "services": {
+        "balena-supervisor": {"id": 41, "image_id": 42, "image": "registry2.example/mine"}}}}}
+  }}})",
+                           "u1");
+  std::map<std::string, std::vector<std::string>> services;
+  for (const auto& app : state.target.apps) {
+    for (const auto& service : app.services) services[app.name].push_back(service.service_name);
+  }
+  // A service of that name in any other app is the fleet's own.
+  CHECK(services == std::map<std::string, std::vector<std::string>>{
+                        {"aarch64-supervisor", {"helper"}}, {"hostapp", {"data-block"}}, {"fleet", {"balena-supervisor"}}});
 }

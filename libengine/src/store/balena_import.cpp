@@ -16,6 +16,7 @@
 
 #include "balena_tables.hpp"
 #include "reconcile/json.hpp"
+#include "reconcile/special_apps.hpp"
 
 namespace engine::store {
 namespace {
@@ -31,17 +32,6 @@ constexpr std::array<const char*, 19> kKnownMigrations = {
     "20180516164000-endpoint-specific-apps", "20181907164000-endpoint-specific-logschannel",
     "20190619152500-engine-snapshot", "M00000", "M00001", "M00002", "M00003", "M00004", "M00005", "M00006",
     "M00007", "M00008", "M00009", "M00010", "M00011", "M00012"};
-
-// The balena supervisor's own app (one uuid per architecture) and the names
-// of its own service there, never managed (balena-supervisor-behaviour.md).
-constexpr std::array<const char*, 5> kSupervisorApps = {
-    "52e35121417640b1b28a680504e4039b", "900de4f3cbac4b9bbd232885a35e407b", "2e66a95795c149959c69472a8c2f92b8",
-    "531b357e155c480cbec0fdd33041a1f5", "6822565f766e413e96d9bebe2227cdcc"};
-
-bool is_supervisor_service(const std::string& app_uuid, const std::string& service) {
-  return std::find(kSupervisorApps.begin(), kSupervisorApps.end(), app_uuid) != kSupervisorApps.end() &&
-         (service == "main" || service == "balena-supervisor" || service == "core");
-}
 
 // balena config keys (§2.4) and the config-table names this supervisor
 // keeps the same settings under (the device config variables).
@@ -99,35 +89,6 @@ ResultOf<json, BalenaError> json_column(const Row& row, const std::string& colum
   json parsed = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return bad_data(path, fmt::format("{}: column {} is not JSON", what, column));
   return parsed;
-}
-
-// The labels a stored service gives, top level over composition (§2.1).
-std::map<std::string, std::string> labels_of(const json& service) {
-  std::map<std::string, std::string> out;
-  for (const json* source : {service.contains("composition") && service["composition"].is_object() &&
-                                     service["composition"].contains("labels")
-                                 ? &service["composition"]["labels"]
-                                 : nullptr,
-                             service.contains("labels") ? &service["labels"] : nullptr}) {
-    if (source == nullptr || !source->is_object()) continue;
-    for (const auto& [key, value] : source->items()) {
-      if (value.is_string()) out[key] = value.get<std::string>();
-    }
-  }
-  return out;
-}
-
-// A host app's services the balena supervisor manages: the data-store
-// services only (§2.1).
-bool managed_on_host_app(const json& service) {
-  const auto labels = labels_of(service);
-  const auto label = [&](const char* key) {
-    const auto it = labels.find(key);
-    return it == labels.end() ? std::string() : it->second;
-  };
-  const std::string image_class = label("io.balena.image.class");
-  const std::string store = label("io.balena.image.store");
-  return (image_class.empty() || image_class == "service") && (store.empty() || store == "data");
 }
 
 struct AppsRead {
@@ -203,8 +164,8 @@ ResultOf<AppsRead, BalenaError> read_apps(Database& db, const std::string& path,
       json release = {{"id", *release_id}, {"services", json::object()}};
       for (const json& service : services.value()) {
         const std::string name = service.value("serviceName", "");
-        if (is_supervisor_service(uuid, name)) continue;
-        if (row.flag("isHost") && !managed_on_host_app(service)) continue;
+        if (reconcile::is_balena_supervisor_service(uuid, name)) continue;
+        if (row.flag("isHost") && !reconcile::host_app_runs(service)) continue;
         release["services"][name] = target_service(service, v3_rows);
       }
       for (const char* column : {"networks", "volumes"}) {
@@ -354,7 +315,7 @@ ResultOf<std::vector<reconcile::Image>, BalenaError> read_images(Database& db, c
     image.commit = row.text("commit").value_or(commit != apps.service_commits.end() ? commit->second : "");
     image.docker_image_id = row.text("dockerImageId");
     // The balena supervisor forgets its own image at every start (cleanImageData).
-    if (is_supervisor_service(image.app_uuid, image.service_name)) continue;
+    if (reconcile::is_balena_supervisor_service(image.app_uuid, image.service_name)) continue;
     images.push_back(std::move(image));
   }
   std::sort(images.begin(), images.end());

@@ -10,6 +10,7 @@
 #include "model_readers.hpp"
 #include "reader.hpp"
 #include "reconcile/json.hpp"
+#include "reconcile/special_apps.hpp"
 
 namespace reconcile {
 namespace {
@@ -84,6 +85,7 @@ App read_v3_app(const Reader& reader, const std::string& uuid) {
     const Reader services = release.at("services");
     services.expect_object();
     for (const auto& [name, value] : services.json().items()) {
+      if (is_balena_supervisor_service(uuid, name) || (app.is_host && !host_app_runs(value))) continue;
       app.services.push_back(read_v3_service(services.at(name), name, app, release_id));
     }
     if (const auto cycle = detail::find_dependency_cycle(app)) {
