@@ -1,6 +1,7 @@
 #include "local_api.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
 #include <set>
@@ -66,6 +67,7 @@ LocalApi::LocalApi(const Config& config, const DeviceIdentity& identity, Logger&
       local_mode_(config.local_mode),
       led_(std::make_unique<SysfsLed>(config.led_file)),
       host_files_({config.config_json_path, config.proxy_dir}, identity.uuid),
+      units_(std::make_unique<SystemdUnits>()),
       journal_(config.journalctl_path),
       tag_store_(parts.store) {}
 
@@ -310,6 +312,11 @@ void LocalApi::set_tag_sender(TagSender* sender) {
   tag_sender_ = sender;
 }
 
+void LocalApi::set_host_units(std::unique_ptr<HostUnits> units) {
+  const std::lock_guard<std::mutex> lock(host_config_mutex_);
+  units_ = std::move(units);
+}
+
 void LocalApi::set_identify_led(std::unique_ptr<IdentifyLed> led) {
   const std::lock_guard<std::mutex> lock(handler_mutex_);
   led_ = std::move(led);
@@ -333,11 +340,24 @@ engine::Status LocalApi::set_host_config(const HostConfigPatch& patch, engine::F
   // the engine's networking), and given back once the files are written.
   std::vector<reconcile::AppId> taken;
   if (auto locked = lock_every_app(force, taken); !locked.ok()) return locked;
-  const engine::Status written = host_files_.write(patch);
+  engine::Status written = host_files_.write(patch);
+  // The proxy units read the files at their start (under the locks still:
+  // the host's networking moves).
+  std::optional<engine::Result<std::vector<std::string>>> restarted;
+  if (written.ok() && patch.proxy) restarted.emplace(units_->restart_proxy());
   release_apps(taken);
   if (!written.ok()) {
     log_.error("api", "cannot change the host config", {{"error", written.error().describe()}});
     return written;
+  }
+  if (restarted && !restarted->ok()) {
+    log_.error("api", "the proxy was written but its units did not restart", {{"error", restarted->error().describe()}});
+    return restarted->error();
+  }
+  if (restarted && restarted->value().empty()) {
+    log_.info("api", "no proxy units to restart on this host (not balenaOS, or it restarts them itself)");
+  } else if (restarted) {
+    log_.info("api", "proxy units restarted", {{"units", fmt::format("{}", fmt::join(restarted->value(), ","))}});
   }
   if (patch.hostname) {
     log_.info("api", "hostname written to config.json; balenaOS applies it",

@@ -19,6 +19,7 @@
 #include "host_journal.hpp"
 #include "host_led.hpp"
 #include "host_power.hpp"
+#include "host_units.hpp"
 #include "host_volumes.hpp"
 #include "identity.hpp"
 
@@ -62,6 +63,7 @@ class LocalApi : public api::DeviceApi {
   void stop_streams() { journal_.stop_all(); }
   // Host seams replaced by tests.
   void set_identify_led(std::unique_ptr<IdentifyLed> led);
+  void set_host_units(std::unique_ptr<HostUnits> units);
 
   api::DeviceInfo info() override;
   engine::Result<std::optional<api::KeyScope>> authorize(const std::string& key) override;
@@ -112,6 +114,7 @@ class LocalApi : public api::DeviceApi {
   TagSender* tag_sender_ = nullptr;         // under handler_mutex_
   std::unique_ptr<IdentifyLed> led_;        // under handler_mutex_
   HostConfigFiles host_files_;
+  std::unique_ptr<HostUnits> units_;        // under host_config_mutex_
   std::mutex host_config_mutex_;            // one host-config write at a time
   HostJournal journal_;
   TagStore tag_store_;

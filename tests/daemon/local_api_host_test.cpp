@@ -58,6 +58,17 @@ class FakeVolumes : public supervisor::EngineVolumes {
   }
 };
 
+class FakeUnits : public supervisor::HostUnits {
+ public:
+  int restarts = 0;
+  std::optional<engine::Error> refusal;
+  engine::Result<std::vector<std::string>> restart_proxy() override {
+    ++restarts;
+    if (refusal) return *refusal;
+    return std::vector<std::string>{"balena-proxy-config.service", "redsocks.service"};
+  }
+};
+
 struct Device {
   TempDir dir{"local-api-host-test"};
   supervisor::Config config = [this] {
@@ -79,6 +90,7 @@ struct Device {
   NoPower power;
   std::optional<supervisor::LocalApi> api;
   FakeVolumes* volumes = nullptr;
+  FakeUnits* units = nullptr;
 
   Device() {
     engine::store::StoreOptions options;
@@ -92,6 +104,9 @@ struct Device {
     auto fake = std::make_unique<FakeVolumes>();
     volumes = fake.get();
     api->set_engine_volumes(std::move(fake));
+    auto fake_units = std::make_unique<FakeUnits>();
+    units = fake_units.get();
+    api->set_host_units(std::move(fake_units));
   }
 
   // A lockfile of the user's service, as balena's lockfile tools make it.
@@ -139,6 +154,32 @@ TEST_CASE("host config: SUPERVISOR_OVERRIDE_LOCK in the target overrides a servi
   target.device_config = {{"SUPERVISOR_OVERRIDE_LOCK", "1"}};
   d.api->load_target(target);
   REQUIRE(d.api->set_host_config(hostname("box"), engine::Force::No).ok());
+}
+
+TEST_CASE("host config: a new proxy restarts the proxy units; a hostname alone does not; a refusal is an error") {
+  Device d;
+  REQUIRE(d.api->set_host_config(hostname("box"), engine::Force::No).ok());
+  CHECK(d.units->restarts == 0);
+  supervisor::HostConfigPatch proxy;
+  proxy.proxy = supervisor::ProxyPatch{};
+  proxy.proxy->type = "socks5";
+  proxy.proxy->ip = "10.0.0.1";
+  proxy.proxy->port = 1080;
+  REQUIRE(d.api->set_host_config(proxy, engine::Force::No).ok());
+  CHECK(d.units->restarts == 1);
+  CHECK(std::filesystem::exists(d.dir.path / "system-proxy/redsocks.conf"));
+  d.units->refusal = engine::Error{engine::ErrorKind::Refused, "systemd refused to restart redsocks.service"};
+  auto refused = d.api->set_host_config(proxy, engine::Force::No);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == engine::ErrorKind::Refused);
+  CHECK(d.locks.held().value().empty());  // given back all the same
+}
+
+TEST_CASE("the proxy units of a host without systemd's redsocks: nothing to restart") {
+  // This machine is no balenaOS: either no system bus or no redsocks unit.
+  auto restarted = supervisor::SystemdUnits().restart_proxy();
+  REQUIRE(restarted.ok());
+  CHECK(restarted.value().empty());
 }
 
 TEST_CASE("tags: stored (merged) without a cloud; reading them says there is none") {
