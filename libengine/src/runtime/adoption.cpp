@@ -49,8 +49,9 @@ json merged_object(const json& under, const json& over) {
 }
 
 // The balena supervisor gives every container its app's name
-// (BALENA_APP_NAME, local-api.md §5); the create body, built from the
-// service alone, leaves it empty. Compared as balena made it.
+// (BALENA_APP_NAME, local-api.md §5). The daemon's create body names it
+// too; a create body without the name (one that knows no app names) gets
+// the target's, so the comparison is as balena made the container.
 void name_the_app(json& body, const std::string& app_name) {
   if (!body.contains("Env") || !body["Env"].is_array()) return;
   for (json& entry : body["Env"]) {
