@@ -2,8 +2,12 @@
 // (local-api.md §3-4): /v1/blink, /v1/device/host-config, /v2/device/tags,
 // /v2/cleanup-volumes, /v2/journal-logs. Bad input answers 400 naming what
 // is wrong, and the device is asked nothing.
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -304,4 +308,27 @@ TEST_CASE("POST /v2/journal-logs: a quiet follow stream's process is killed when
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   CHECK(::kill(pid, 0) != 0);
+}
+
+TEST_CASE("a POST without Content-Length has no body: answered at once, as curl -X POST sends it") {
+  Fixture f;
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(sock >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(f.server.port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  timeval timeout{2, 0};
+  ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  const std::string request = "POST /v1/blink HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\r\n";
+  REQUIRE(::send(sock, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  const auto sent = std::chrono::steady_clock::now();
+  char buffer[512] = {};
+  const ssize_t got = ::recv(sock, buffer, sizeof buffer - 1, 0);
+  ::close(sock);
+  REQUIRE(got > 0);
+  CHECK(std::string(buffer).starts_with("HTTP/1.1 200"));
+  CHECK(std::chrono::steady_clock::now() - sent < std::chrono::seconds(1));
+  CHECK(f.device.blinks == 1);
 }

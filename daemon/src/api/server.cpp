@@ -187,6 +187,13 @@ void Server::routes() {
   // request acts with global scope.
   http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
     request_started = std::chrono::steady_clock::now();
+    // A request with neither Content-Length nor Transfer-Encoding has no
+    // body (RFC 9112 §6.3), as balena's documented `curl -X POST .../v1/blink`
+    // sends it; httplib 0.11 instead reads until the read timeout and answers
+    // 400. Saying so before it reads (routing reads the body after this).
+    if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding")) {
+      const_cast<httplib::Request&>(request).headers.emplace("Content-Length", "0");
+    }
     const std::string key = presented_key(request);
     if (open_endpoint(request.path) || device_.info().local_mode) {
       set_request_auth({KeyScope{}, key});
