@@ -221,8 +221,18 @@ engine::Status LocalApi::purge_app(std::int64_t app_id, engine::Force force) {
 }
 
 engine::Status LocalApi::lock_every_app(engine::Force force, std::vector<reconcile::AppId>& taken) {
+  // The apps that run, as the engine says; when it cannot say (down, or
+  // not answering) the stored target's apps: their services' lockfiles are
+  // on the host's disk all the same, and a reboot or a proxy change is what
+  // a device with a stuck engine may need most.
   engine::Snapshot snapshot;
-  if (auto read = reader_.read(snapshot); !read.ok()) return read;
+  if (auto read = reader_.read(snapshot); !read.ok()) {
+    auto wanted = target();
+    if (!wanted) return read;
+    log_.warn("locks", "the engine cannot be read; taking the update locks of the target's apps",
+              {{"error", read.error().describe()}});
+    snapshot.current = std::move(*wanted);
+  }
   const auto config = target_config();
   const auto override_lock = config.find("SUPERVISOR_OVERRIDE_LOCK");
   if (override_lock != config.end() && (override_lock->second == "1" || override_lock->second == "true")) {

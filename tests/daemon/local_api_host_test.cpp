@@ -17,7 +17,9 @@ using supervisor::testing::TempDir;
 
 class OneAppReader : public engine::StateReader {
  public:
+  bool engine_down = false;
   engine::Status read(engine::Snapshot& out) override {
+    if (engine_down) return engine::Status::failure(engine::ErrorKind::Unavailable, "cannot reach the engine");
     out = {};
     reconcile::App app;
     app.app_id = 1;
@@ -180,6 +182,31 @@ TEST_CASE("the proxy units of a host without systemd's redsocks: nothing to rest
   auto restarted = supervisor::SystemdUnits().restart_proxy();
   REQUIRE(restarted.ok());
   CHECK(restarted.value().empty());
+}
+
+TEST_CASE("host config with the engine down: the target's apps' locks are taken; no target, no change") {
+  Device d;
+  d.reader.engine_down = true;
+  auto unknown = d.api->set_host_config(hostname("box"), engine::Force::No);
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().kind == engine::ErrorKind::Unavailable);
+  CHECK_FALSE(std::filesystem::exists(d.dir.path / "config.json"));
+
+  engine::store::Target target;
+  reconcile::App app;
+  app.app_id = 1;
+  reconcile::Service service;
+  service.app_id = 1;
+  service.service_name = "one";
+  app.services = {service};
+  target.state.apps = {app};
+  d.api->load_target(target);
+  d.user_lock();
+  auto locked = d.api->set_host_config(hostname("box"), engine::Force::No);
+  REQUIRE_FALSE(locked.ok());
+  CHECK(locked.error().kind == engine::ErrorKind::Locked);
+  REQUIRE(d.api->set_host_config(hostname("box"), engine::Force::Yes).ok());
+  CHECK(nlohmann::json::parse(d.dir.read("config.json"))["hostname"] == "box");
 }
 
 TEST_CASE("tags: stored (merged) without a cloud; reading them says there is none") {
