@@ -160,6 +160,24 @@ class Harness:
                 record["duplicates"] = max(record["duplicates"], dup_again)
         return record
 
+    def reset(self):
+        """After a trial that did not converge, so that the next one starts
+        from a settled device (and one stuck state is counted once): the
+        daemon running, no user lockfile, the app's containers removed (the
+        volume and its files stay), the current release applied again."""
+        if not self.daemon_alive():
+            self.daemon.start()
+        root = os.path.join(self.lock_root, str(self.app_id))
+        for service in os.listdir(root) if os.path.isdir(root) else []:
+            for name in ("updates.lock", "resin-updates.lock"):
+                path = os.path.join(root, service, name)
+                if os.path.exists(path) and os.stat(path).st_uid != 65534:
+                    os.remove(path)
+        for info in device.app_containers(self.engine, self.app_id):
+            self.engine.docker("rm", "-f", info["Id"], check=False)
+        self.post(self.target(self.gen, "download-then-kill"))
+        return self.converge(self.gen, time.time(), bound=180)["converged"]
+
     def install(self, strategy="download-then-kill"):
         """The first release, applied without a fault, and the first data."""
         self.gen += 1

@@ -46,7 +46,11 @@ def run_campaign(args, name, results_file):
     prefix = f"faults-{secrets.token_hex(3)}"
     workdir = tempfile.mkdtemp(prefix=f"{prefix}-", dir=args.workdir)
     seed = args.seed if args.seed is not None else secrets.randbits(32)
-    h = harness_for(type(campaign), args.supervisor, workdir, prefix, seed, args.bound)
+    # A copy: a rebuild during a long campaign must not change (or, while
+    # the linker writes it, break) what the trials start.
+    supervisor = os.path.join(workdir, "supervisor")
+    shutil.copy2(args.supervisor, supervisor)
+    h = harness_for(type(campaign), supervisor, workdir, prefix, seed, args.bound)
     h.quick = args.quick
     if name == "network":
         campaign.mode = args.network_mode
@@ -70,8 +74,15 @@ def run_campaign(args, name, results_file):
             detail = {k: v for k, v in record.items() if k not in ("campaign", "trial", "seed", "problems")}
             print(f"{mark} {name} {trial}/{args.trials} {detail}" +
                   (f"\n     {record['problems']}" if record.get("problems") else ""), flush=True)
-            if not record["converged"] and args.stop_on_failure:
-                break
+            if not record["converged"]:
+                if args.stop_on_failure:
+                    break
+                try:
+                    reset = h.reset()
+                except Exception as error:  # noqa: BLE001 (said, and the next trial shows it)
+                    reset = False
+                    print(f"     reset failed: {error!r}", flush=True)
+                print(f"     device reset after the failed trial: {'settled' if reset else 'NOT settled'}", flush=True)
     finally:
         if records and not all(r["converged"] for r in records):
             shutil.copy(h.log_path, os.path.join(args.workdir, f"{prefix}-daemon.log"))

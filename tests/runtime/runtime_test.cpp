@@ -340,6 +340,49 @@ TEST_CASE("an update with hand-over recreates every service and keeps the volume
   check_update("hand-over");
 }
 
+// Regression (bench/faults, power_loss campaign): the daemon died after a
+// hand-over had renamed the old container to old_<name> and before it
+// started the new one. Every later hand-over asked the engine for the same
+// rename, got 400 ("same name as its current name") and the service never
+// moved to its new release.
+TEST_CASE("a hand-over cut off after renaming the old container finishes when it runs again",
+          "[runtime][update][regression]") {
+  Device device;
+  const auto app = device.new_app();
+  const std::string image = device.tag_busybox("handover-cut");
+  const auto first = release(device, three_services(image, "hand-over"));
+  const auto installed = device.converge(device.target({{app, first}}));
+  INFO(installed.transcript());
+  REQUIRE(installed.settled);
+  const auto old_worker = container_of(device, "worker");
+  REQUIRE(old_worker);
+
+  // What the cut-off hand-over had done: restart policy cleared, renamed.
+  auto second = release(device, three_services(image, "hand-over"));
+  for (auto& service : second.services) service.composition["environment"] = {{"RELEASE", "2"}};
+  const auto target = device.target({{app, second}});
+  REQUIRE(testenv::client().update_restart_policy(old_worker->id, {}).ok());
+  const std::string old_name = "old_" + old_worker->name;
+  REQUIRE(testenv::client().rename_container(old_worker->id, old_name).ok());
+
+  const auto updated = device.converge(target, {.failures = Failures::Tolerated});
+  INFO(updated.transcript());
+  CHECK(updated.failures().empty());
+  REQUIRE(updated.settled);
+  const auto all = containers_of(device);
+  const auto workers = std::count_if(all.begin(), all.end(), [](const ContainerView& c) {
+    return label(c, "io.balena.service-name") == "worker";
+  });
+  CHECK(workers == 1);
+  const auto worker = container_of(device, "worker");
+  REQUIRE(worker);
+  CHECK(worker->name == engine::names::container_name(target_service(target, "worker")));
+  CHECK(worker->id != old_worker->id);
+  CHECK(worker->state == "running");
+
+  remove_everything(device);
+}
+
 TEST_CASE("a service with running: false is created and never started", "[runtime][running]") {
   Device device;
   const auto app = device.new_app();

@@ -117,7 +117,7 @@ Status DockerExecutor::remove_image(const reconcile::RemoveImage& step) {
   return failed(removed.error());
 }
 
-Status DockerExecutor::verify(const reconcile::Service& current, bool& gone) {
+Status DockerExecutor::verify(const reconcile::Service& current, bool& gone, std::string* name_now) {
   gone = false;
   if (!current.container_id) return Status::failure(ErrorKind::Invalid, "the step names no container");
   auto inspected = docker_.inspect_container(*current.container_id);
@@ -140,6 +140,7 @@ Status DockerExecutor::verify(const reconcile::Service& current, bool& gone) {
                            fmt::format("container {} is no longer service '{}' of app {}; leaving it alone",
                                        current.container_id->substr(0, 12), current.service_name, current.app_id));
   }
+  if (name_now != nullptr) *name_now = inspected->name;
   return Status::success();
 }
 
@@ -236,16 +237,22 @@ Status DockerExecutor::update_metadata(const reconcile::Service& current, const 
 
 Status DockerExecutor::handover(const reconcile::Service& current, const reconcile::Service& target) {
   bool gone = false;
-  if (Status checked = verify(current, gone); !checked.ok()) return checked;
+  std::string name_now;
+  if (Status checked = verify(current, gone, &name_now); !checked.ok()) return checked;
   if (!gone) {
     // The old container must not come back after a power loss, and must free
     // its name for the new one.
     if (auto cleared = docker_.update_restart_policy(*current.container_id, {}); !cleared.ok()) {
       return failed(cleared.error());
     }
-    if (auto renamed = docker_.rename_container(*current.container_id, fmt::format("old_{}", names::container_name(current)));
-        !renamed.ok()) {
-      return failed(renamed.error());
+    // A hand-over cut off after this rename (the daemon killed, the power
+    // lost) finds the container renamed already; the engine refuses a rename
+    // to the current name, which would fail this step for ever.
+    const std::string old_name = fmt::format("old_{}", names::container_name(current));
+    if (name_now != old_name) {
+      if (auto renamed = docker_.rename_container(*current.container_id, old_name); !renamed.ok()) {
+        return failed(renamed.error());
+      }
     }
   }
   if (Status started = start(target); !started.ok()) return started;

@@ -53,8 +53,9 @@ class DockerExecutor : public StepExecutor {
   Status remove_volume(const reconcile::Volume& volume);
   Status require_reboot();
   // The container still exists and is still `current` (same app, service and
-  // release). `gone` is set when it no longer exists.
-  Status verify(const reconcile::Service& current, bool& gone);
+  // release). `gone` is set when it no longer exists; `name_now`, when
+  // given, gets the container's name as the engine has it.
+  Status verify(const reconcile::Service& current, bool& gone, std::string* name_now = nullptr);
 
   const docker::Client& docker_;
   Records& records_;
