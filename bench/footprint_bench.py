@@ -200,7 +200,7 @@ def local_target(image, commit, app_id):
 def print_memory(title, pid):
     memory = rollup(pid)
     print(f"{title}: RSS {mib(memory['Rss'])}, PSS {mib(memory['Pss'])}, private {mib(memory['Private'])} "
-          f"({len(shared_libraries(pid))} shared libraries mapped)")
+          f"({len(shared_libraries(pid))} shared libraries mapped, {len(os.listdir(f'/proc/{pid}/task'))} threads)")
     return memory
 
 
@@ -325,14 +325,23 @@ def cloud_managed(supervisor, env, cpu_window):
             print(f"cloud-managed: peak RSS while applying a {SERVICES}-service release: "
                   f"{mib(status_kib(pid, 'VmHWM'))}")
             reset_peak(pid)
-            deadline = time.monotonic() + 60
+            # Until the lines stop coming (the last one, or the rest counted
+            # in a suppression warning when the buffers were full).
             def chatty_lines():
                 return [r["line"].get("message", "") for r in cloud.logs() if isinstance(r.get("line"), dict)]
-            while time.monotonic() < deadline and not any("items/20000 " in m for m in chatty_lines()):
+            deadline, seen, quiet_since = time.monotonic() + 120, -1, time.monotonic()
+            while time.monotonic() < deadline:
+                messages = chatty_lines()
+                got = sum("GET /api/v1/items/" in m for m in messages)
+                if got != seen:
+                    seen, quiet_since = got, time.monotonic()
+                elif time.monotonic() - quiet_since > 5:
+                    break
                 time.sleep(0.5)
-            got = sum("GET /api/v1/items/" in m for m in chatty_lines())
-            print(f"cloud-managed: peak RSS while streaming logs (a service printing 20,000 lines as fast as it can, "
-                  f"{got} of them at the cloud): {mib(status_kib(pid, 'VmHWM'))}")
+            suppressed = sum(int(n) for m in messages for n in re.findall(r"Suppressed (\d+) message", m))
+            print(f"cloud-managed: peak RSS while streaming logs (a service printing 20,000 lines as fast as it "
+                  f"can; {seen} reached the cloud, {suppressed} counted in suppression warnings): "
+                  f"{mib(status_kib(pid, 'VmHWM'))}")
     finally:
         if daemon:
             daemon.stop()
@@ -356,7 +365,9 @@ def main():
     if "size" in parts:
         binary_size(args.supervisor)
     ours = local_mode(args.supervisor, env) if "local" in parts else None
-    if ours is not None and "compose" in parts and shutil.which("docker-compose"):
+    if ours is not None and "compose" in parts and not shutil.which("docker-compose"):
+        print("converge next to docker-compose: skipped, docker-compose is not installed")
+    elif ours is not None and "compose" in parts:
         work = tempfile.mkdtemp(prefix="footprint-compose-")
         try:
             theirs = compose_up(env, work)
