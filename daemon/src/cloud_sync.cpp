@@ -404,6 +404,9 @@ void CloudSync::apply_settings(const std::map<std::string, std::string>& target_
   if (settings.persistent_logging != config_json_.persistent_logging.value_or(false)) {
     // balena keeps this one in config.json, where the OS reads it at boot.
     config_json_.persistent_logging = settings.persistent_logging;
+    // The local API writes `hostname` (PATCH /v1/device/host-config): the
+    // file's value is kept, not this copy's from the start.
+    if (auto on_disk = engine::cloud::read_config_json(config_json_path_)) config_json_.hostname = on_disk->hostname;
     if (auto saved = engine::cloud::save_config_json(config_json_path_, config_json_); !saved) {
       log_.error("config.json", "cannot write persistentLogging", {{"error", saved.error().describe()}});
     } else {

@@ -3,8 +3,9 @@
 managed daemon against the fake balena cloud (strict as the captures 73-77).
 PATCH /v2/device/tags is stored and sent in the background, only the values
 that changed; GET /v2/device/tags reads the cloud live; a tag the cloud did
-not take (it failed) is sent after a restart. The fleet has no release, so
-no container is made.
+not take (it failed) is sent after a restart. Also the hostname of
+PATCH /v1/device/host-config, which the cloud side must keep when it
+rewrites config.json. The fleet has no release, so no container is made.
 
 usage: test_tags.py SUPERVISOR TESTENV_DIR
 Prints one line per check and a closing 'N passed, N failed' line.
@@ -33,6 +34,7 @@ APP_UUID = uuidlib.uuid4().hex
 PROVISIONING_KEY = "e2e-provisioning-key"
 LOCAL_KEY = "e2e_secret_key"
 AUTH = {"Authorization": f"Bearer {LOCAL_KEY}"}
+FLEET = {APP_UUID: {"id": APP_ID, "name": "e2e-tags", "class": "fleet", "is_host": False, "releases": {}}}
 
 
 def wait_until(what, fn, timeout=30, interval=0.2):
@@ -74,8 +76,7 @@ def main():
     work = tempfile.mkdtemp(prefix="supervisor-e2e-tags-")
     try:
         with FakeCloud() as cloud:
-            cloud.set_target(apps={APP_UUID: {"id": APP_ID, "name": "e2e-tags", "class": "fleet", "is_host": False,
-                                              "releases": {}}})
+            cloud.set_target(apps=FLEET)
             cloud.provisioning_key(PROVISIONING_KEY)
             daemon = Daemon(work, cloud.url)
             state = {}
@@ -149,6 +150,22 @@ def run_checks(cloud, daemon, state):
         time.sleep(1)
         assert len(tag_patches(cloud)) == before
     check("bad tag bodies are 400s and nothing is sent", bad_input)
+
+    def hostname_kept():
+        status, body = daemon.request("PATCH", "/v1/device/host-config", json.dumps({"network": {"hostname": "e2e-box"}}))
+        assert (status, body) == (200, "OK"), (status, body)
+        assert json.load(open(daemon.config_json))["hostname"] == "e2e-box"
+        # The cloud turns persistent logging on: the cloud side rewrites
+        # config.json, and must keep the hostname the API wrote.
+        cloud.set_target(apps=FLEET, config={"BALENA_SUPERVISOR_PERSISTENT_LOGGING": "true"})
+        status, _ = daemon.request("POST", "/v1/update", json.dumps({"force": True}))
+        assert status in (202, 204), status
+        config = wait_until("persistentLogging written", lambda: (lambda c: c if c.get("persistentLogging") else None)(
+            json.load(open(daemon.config_json))))
+        assert config["hostname"] == "e2e-box", config
+        status, body = daemon.get("/v1/device/host-config")
+        assert status == 200 and json.loads(body) == {"network": {"hostname": "e2e-box"}}, body
+    check("a hostname set through the API survives the cloud's rewrite of config.json", hostname_kept)
 
     def resumes():
         cloud.fault("/device/v3/tags", "500", count=1000)
