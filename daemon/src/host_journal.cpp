@@ -167,6 +167,10 @@ engine::Result<std::unique_ptr<ChildOutput>> HostJournal::open(const std::vector
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  // Nothing else of the daemon's: a connection socket of another client
+  // (httplib's are not close-on-exec) kept open in a long-running journalctl
+  // would keep that connection from closing, and the store's files too.
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
   std::vector<std::string> argv_text;
   argv_text.push_back(*binary);
   argv_text.insert(argv_text.end(), arguments.begin(), arguments.end());

@@ -24,6 +24,23 @@
 namespace {
 
 using nlohmann::json;
+
+// A connection that sent `request` and read the start of the answer.
+int open_stream(std::uint16_t port, const std::string& request, std::string& start) {
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (sock < 0 || ::connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return -1;
+  timeval timeout{3, 0};
+  ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (::send(sock, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) return -1;
+  char buffer[256] = {};
+  const ssize_t got = ::recv(sock, buffer, sizeof buffer - 1, 0);
+  start = got > 0 ? std::string(buffer, static_cast<std::size_t>(got)) : std::string();
+  return sock;
+}
 using supervisor::testing::QuietDevice;
 using supervisor::testing::TempDir;
 
@@ -331,4 +348,46 @@ TEST_CASE("a POST without Content-Length has no body: answered at once, as curl 
   CHECK(std::string(buffer).starts_with("HTTP/1.1 200"));
   CHECK(std::chrono::steady_clock::now() - sent < std::chrono::seconds(1));
   CHECK(f.device.blinks == 1);
+}
+
+TEST_CASE("POST /v2/journal-logs: at most 4 streams at once; a 5th is a 503 and runs nothing") {
+  Fixture f;
+  TempDir dir("journal-limit-test");
+  const auto script = dir.write("journalctl", "#!/bin/sh\necho started\nexec sleep 30\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  f.device.journal_binary = script.string();
+  const std::string body = R"({"follow": true})";
+  const std::string request = fmt::format(
+      "POST /v2/journal-logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+      body.size(), body);
+  std::vector<int> streams;
+  for (int i = 0; i < 4; ++i) {
+    std::string start;
+    const int sock = open_stream(f.server.port(), request, start);
+    REQUIRE(sock >= 0);
+    streams.push_back(sock);
+    CHECK(start.starts_with("HTTP/1.1 200"));
+  }
+  auto fifth = f.post("/v2/journal-logs", body);
+  REQUIRE(fifth);
+  CHECK(fifth->status == 503);
+  CHECK(json::parse(fifth->body)["message"] == "Too many journal streams open (at most 4)");
+  CHECK(f.device.journal_calls.size() == 4);
+  for (const int sock : streams) ::close(sock);
+  // The slots come back once the streams notice their clients left. (They
+  // did not while each journalctl inherited the other connections' sockets:
+  // closed here, they stayed open in the children.)
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int status = 0;
+  std::string answer;
+  f.device.journal_binary = "true";
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto again = f.post("/v2/journal-logs", "{}");
+    status = again ? again->status : 0;
+    answer = again ? again->body : std::string("no answer");
+    if (status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(answer);
+  CHECK(status == 200);
 }
