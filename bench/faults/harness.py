@@ -165,6 +165,8 @@ class Harness:
         from a settled device (and one stuck state is counted once): the
         daemon running, no user lockfile, the app's containers removed (the
         volume and its files stay), the current release applied again."""
+        for loop in self.loops:
+            loop.unfill()
         if not self.daemon_alive():
             self.daemon.start()
         root = os.path.join(self.lock_root, str(self.app_id))

@@ -12,7 +12,7 @@ import json
 import statistics
 import sys
 
-ORDER = ["kill9", "engine_restart", "power_loss", "disk_full", "network", "bad_input"]
+ORDER = ["kill9", "engine_restart", "power_loss", "disk_full", "network", "network blackhole", "bad_input"]
 
 
 def load(paths):
@@ -40,7 +40,8 @@ def main(paths):
     records = load(paths)
     by = collections.defaultdict(list)
     for r in records:
-        by[r["campaign"]].append(r)
+        # A silent link is its own row: its recovery waits for the pull's stall timeout.
+        by[r["campaign"] + (" blackhole" if r.get("mode") == "blackhole" else "")].append(r)
     print("| campaign | trials | converged | converge after fault, s (min / median / max) | containers duplicated "
           "| volume bytes lost | store files corrupted |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -66,7 +67,7 @@ def main(paths):
         if name == "disk_full":
             print(f"; filled/when {breakdown(rs, 'filled', 'when')}; error logged while full "
                   f"{sum(bool(r.get('logged_error')) for r in rs)}", end="")
-        if name == "network":
+        if name.startswith("network"):
             print(f"; mode {breakdown(rs, 'mode')}; pull retried (fetch logged twice or more) "
                   f"{sum(r.get('fetch_attempts', 0) >= 2 for r in rs)}", end="")
         if name == "bad_input":
