@@ -91,11 +91,11 @@ class LoopFs:
         path = os.path.join(self.mountpoint, name)
         chunk = b"\0" * (1 << 20)
         try:
-            f = open(path, "ab")
+            f = open(path, "ab", buffering=0)  # unbuffered: ENOSPC comes from write, not from close
         except OSError:  # full already (the engine's own writes, or blocks ext4 frees only at commit)
             os.sync()
             try:
-                f = open(path, "ab")
+                f = open(path, "ab", buffering=0)
             except OSError:
                 return path
         with f:
@@ -105,10 +105,12 @@ class LoopFs:
                     break
                 try:
                     f.write(chunk[:min(len(chunk), room)])
-                    f.flush()
                 except OSError:
                     break
-            os.fsync(f.fileno())
+            try:
+                os.fsync(f.fileno())
+            except OSError:
+                pass  # full: what could be written is the point
         return path
 
     def unfill(self, name=".faults-filler"):

@@ -38,6 +38,11 @@ def breakdown(rs, *keys):
 
 def main(paths):
     records = load(paths)
+    # A trial the runner itself could not carry out (its own exception) says
+    # nothing about the daemon: listed apart, not counted.
+    runner_errors = [r for r in records if r.get("problems") and
+                     all(str(p).startswith("runner:") for p in r["problems"])]
+    records = [r for r in records if r not in runner_errors]
     by = collections.defaultdict(list)
     for r in records:
         # A silent link is its own row: its recovery waits for the pull's stall timeout.
@@ -76,6 +81,8 @@ def main(paths):
                   f"{max(r.get('rss_max_kb', 0) for r in rs)} kB, end of last burst {rs[-1].get('rss_end_kb')} kB",
                   end="")
         print()
+    for r in runner_errors:
+        print(f"- runner error, not counted: {r['campaign']} trial {r['trial']}: {r['problems']}")
     failed = [r for r in records if not r["converged"]]
     if failed:
         print("\nNot converged:")
