@@ -27,4 +27,7 @@ python3 bench/cloud_bench.py build-release/bin/supervisor "$state"
 echo "== switch-over"
 python3 bench/switch_over_bench.py build-release/bin/supervisor "$state" 10 3
 echo "== footprint"
-python3 bench/footprint_bench.py build-release/bin/supervisor "$state"
+# The device build: -Os with a section per function, --gc-sections.
+cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel -DRECONCILE_BUILD_TESTS=OFF >/dev/null
+cmake --build build-device -j "$(nproc)" --target supervisor
+python3 bench/footprint_bench.py build-device/bin/supervisor "$state"
