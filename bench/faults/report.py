@@ -58,8 +58,11 @@ def main(paths):
         rs = by.get(name)
         if not rs:
             continue
-        mid = sum(bool(r.get("mid_update", True)) for r in rs)
-        print(f"- {name}: fault mid-update in {mid} of {len(rs)}", end="")
+        placed = [r for r in rs if "mid_update" in r]
+        print(f"- {name}: ", end="")
+        if placed:
+            print(f"fault mid-update (before the daemon said it had settled) in "
+                  f"{sum(bool(r['mid_update']) for r in placed)} of {len(placed)}", end="")
         if name in ("kill9", "engine_restart", "power_loss", "disk_full"):
             print(f"; strategies {breakdown(rs, 'strategy')}", end="")
         if name == "kill9":
@@ -76,7 +79,7 @@ def main(paths):
             print(f"; mode {breakdown(rs, 'mode')}; pull retried (fetch logged twice or more) "
                   f"{sum(r.get('fetch_attempts', 0) >= 2 for r in rs)}", end="")
         if name == "bad_input":
-            print(f"; valid requests {sum(r.get('valid', 0) for r in rs)}, bad {sum(r.get('bad', 0) for r in rs)}; "
+            print(f"{'; ' if placed else ''}valid requests {sum(r.get('valid', 0) for r in rs)}, bad {sum(r.get('bad', 0) for r in rs)}; "
                   f"RSS start {min(r.get('rss_start_kb', 0) for r in rs)} kB, max "
                   f"{max(r.get('rss_max_kb', 0) for r in rs)} kB, end of last burst {rs[-1].get('rss_end_kb')} kB",
                   end="")
