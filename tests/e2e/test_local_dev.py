@@ -77,13 +77,22 @@ def supervisor0():
     return config.get("Subnet"), config.get("Gateway"), set(network.get("Containers") or {})
 
 
+def nc_request(path, destination):
+    """A shell line that GETs path from destination ("HOST PORT") with busybox
+    nc and prints the answer. busybox nc quits as soon as its input ends,
+    often before the answer arrives, so the input stays open until the server
+    closes the connection (HTTP/1.0: after its answer) or 5 s pass."""
+    return (f'(printf "GET {path} HTTP/1.0\\r\\n\\r\\n"; sleep 5) | '
+            f'busybox nc -w 5 {destination}')
+
+
 def api_from_service(cid):
     """What the service's own key reads of /v2/applications/state, asked from
     inside the container at the address the supervisor gave it; None while
     nothing answers there."""
     # busybox nc (the test image's static wget cannot resolve even an address).
-    script = ('printf "GET /v2/applications/state?apikey=$BALENA_SUPERVISOR_API_KEY HTTP/1.0\\r\\n\\r\\n" | '
-              'busybox nc -w 5 "$BALENA_SUPERVISOR_HOST" "$BALENA_SUPERVISOR_PORT"')
+    script = nc_request('/v2/applications/state?apikey=$BALENA_SUPERVISOR_API_KEY',
+                        '"$BALENA_SUPERVISOR_HOST" "$BALENA_SUPERVISOR_PORT"')
     answer = docker("exec", cid, "busybox", "sh", "-c", script, check=False)
     head, _, body = answer.replace("\r\n", "\n").partition("\n\n")
     return json.loads(body) if head.startswith("HTTP/1.1 200") else None
@@ -92,7 +101,7 @@ def api_from_service(cid):
 def ping_from(cid, address, port):
     """What GET /ping at address:port answers inside a container ("" when
     nothing does)."""
-    script = f'printf "GET /ping HTTP/1.0\\r\\n\\r\\n" | busybox nc -w 3 {address} {port}'
+    script = nc_request("/ping", f"{address} {port}")
     return docker("exec", cid, "busybox", "sh", "-c", script, check=False)
 
 

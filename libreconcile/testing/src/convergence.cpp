@@ -3,7 +3,8 @@
 // target. Exceptions, as the reference wants them: rejected apps (left as
 // they are, §3.11), apps whose lock a user service still holds when the run
 // stops (§3.9), volumes the target no longer declares (kept, §3.8), services
-// that wait on a dependency that must not run and never ran (§3.4) and, on
+// that wait on a dependency that must not run and never ran (§3.4; with
+// hand-over, their old container keeps running) and, on
 // app removal, all volumes with keepVolumes.
 #include <algorithm>
 #include <map>
@@ -96,7 +97,15 @@ std::optional<std::string> app_mismatch(const App* current, const App& target, b
     if (containers[t.service_name] != 1) {
       return std::to_string(containers[t.service_name]) + " containers of '" + t.service_name + "' instead of one";
     }
-    if (auto why = service_mismatch(*detail::find_service(*current, t.service_name), t, held.contains(t.service_name))) {
+    const Service& c = *detail::find_service(*current, t.service_name);
+    // A hand-over that waits on such a dependency keeps the old container
+    // running: the new one never starts, so the old one is never handed
+    // over (balena's handover step waits on dependenciesMetForServiceStart).
+    if (held.contains(t.service_name) && t.config().strategy == UpdateStrategy::HandOver &&
+        !detail::runs_release_of(c, t)) {
+      continue;
+    }
+    if (auto why = service_mismatch(c, t, held.contains(t.service_name))) {
       return why;
     }
   }
