@@ -25,7 +25,9 @@ cmake -S . -B build -G Ninja -DRECONCILE_WERROR=ON -DRECONCILE_SHARED_DIR="$shar
   -DRECONCILE_PROPERTY_CASES=$property_cases >/dev/null
 cmake --build build -j "$jobs"
 status=0
-ctest --test-dir build --output-on-failure -j "$jobs" || status=1
+# --timeout: a test that hangs fails after 10 minutes instead of holding the
+# run until CI's limit (tests with a TIMEOUT of their own keep it).
+ctest --test-dir build --output-on-failure --timeout 600 -j "$jobs" || status=1
 
 if [ -z "${SKIP_SANITIZERS:-}" ]; then
   echo "== sanitizer build (ASan + UBSan)"
@@ -36,7 +38,7 @@ if [ -z "${SKIP_SANITIZERS:-}" ]; then
     >/dev/null
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|conformance|property' \
+    ctest --test-dir build-asan --output-on-failure --timeout 600 -j "$jobs" -L 'unit|conformance|property' \
     -E 'installed_package|example_property_check|fake_cloud|plan_request_schema' || status=1
 fi
 exit $status

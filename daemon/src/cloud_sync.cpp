@@ -105,12 +105,12 @@ void CloudSync::stop() {
   if (report_thread_.joinable()) report_thread_.join();
 }
 
-void CloudSync::request_update(engine::Force force, bool cancel) {
+bool CloudSync::request_update(engine::Force force, bool cancel) {
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (!settings_.instant_updates && force == engine::Force::No) {
       log_.info("cloud", "update request ignored: instant updates are off (SUPERVISOR_INSTANT_UPDATE_TRIGGER)");
-      return;
+      return false;
     }
     poll_requested_ = true;
     if (force == engine::Force::Yes) requested_force_ = force;
@@ -118,6 +118,7 @@ void CloudSync::request_update(engine::Force force, bool cancel) {
   }
   log_.info("cloud", "update requested: polling the target now");
   wake_.notify_all();
+  return true;
 }
 
 bool CloudSync::wait(milliseconds delay, Wake wake) {

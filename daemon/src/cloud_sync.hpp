@@ -55,7 +55,8 @@ class CloudSync {
 
   // POST /v1/update: poll now (unless instant updates are off and the
   // request is not forced), then apply what it brings with `force`.
-  void request_update(engine::Force force, bool cancel);
+  // False when ignored: instant updates are off and force was not asked.
+  bool request_update(engine::Force force, bool cancel);
 
   [[nodiscard]] engine::cloud::SupervisorSettings settings() const;
   // Device tags: sent once the device is provisioned (cloud_tags.hpp).

@@ -191,7 +191,13 @@ Device::Device(const Config& config, Logger& log, engine::store::Store store, en
     api_.load_target(stored.value());
   }
   reader_.set_adoption(&adoption_);
-  loop_.on_heartbeat = [] { systemd::notify_watchdog(); };
+  // A watchdog ping systemd cannot receive is logged once when the pings
+  // start failing, not at every heartbeat.
+  loop_.on_heartbeat = [this, failing = false]() mutable {
+    const auto pinged = systemd::notify_watchdog();
+    if (!pinged && !failing) log_.warn("systemd", "cannot ping systemd's watchdog", {{"error", pinged.error().describe()}});
+    failing = !pinged.ok();
+  };
   api_.set_engine_volumes(std::make_unique<DockerVolumes>(docker_));  // /v2/cleanup-volumes
 }
 
@@ -255,7 +261,7 @@ bool Device::start(std::string& error) {
         [this](const std::string& container_id) { return cloud_logs_->resume_point(container_id); });
     cloud_logs_->start();
     if (auto containers = supervised_container_ids(docker_)) cloud_logs_->forget_removed_containers(*containers);
-    api_.set_update_handler([this](engine::Force force, bool cancel) { cloud_->request_update(force, cancel); });
+    api_.set_update_handler([this](engine::Force force, bool cancel) { return cloud_->request_update(force, cancel); });
     api_.set_tag_sender(&cloud_->tags());
   }
   if (!server_.start(error)) return false;

@@ -165,7 +165,7 @@ engine::Status LocalApi::apply_target(engine::store::Target target, engine::Forc
   return store_and_apply(std::move(target), force);
 }
 
-void LocalApi::set_update_handler(std::function<void(engine::Force, bool)> handler) {
+void LocalApi::set_update_handler(std::function<bool(engine::Force, bool)> handler) {
   const std::lock_guard<std::mutex> lock(handler_mutex_);
   update_handler_ = std::move(handler);
 }
@@ -174,7 +174,7 @@ engine::Status LocalApi::current(engine::Snapshot& out) { return reader_.read(ou
 
 ApplyStatus LocalApi::apply_status() { return loop_.status(); }
 
-void LocalApi::trigger_update(engine::Force force, bool cancel) {
+bool LocalApi::trigger_update(engine::Force force, bool cancel) {
   {
     const std::lock_guard<std::mutex> lock(handler_mutex_);
     if (update_handler_) return update_handler_(force, cancel);
@@ -186,6 +186,7 @@ void LocalApi::trigger_update(engine::Force force, bool cancel) {
   } else {
     loop_.trigger("update requested through the API", force);
   }
+  return true;
 }
 
 engine::Status LocalApi::restart_app(std::int64_t app_id, engine::Force force) {

@@ -52,7 +52,7 @@ class LocalApi : public api::DeviceApi {
   void set_local_mode(bool local_mode) { local_mode_ = local_mode; }
   // On a managed device POST /v1/update asks the cloud for the target
   // (CloudSync); unset, it re-plans against the stored target.
-  void set_update_handler(std::function<void(engine::Force, bool)> handler);
+  void set_update_handler(std::function<bool(engine::Force, bool)> handler);
   // The engine's volumes, for /v2/cleanup-volumes (unset: 503).
   void set_engine_volumes(std::unique_ptr<EngineVolumes> volumes);
   // A managed device's tag sender (CloudSync's); unset, tags are stored
@@ -73,7 +73,7 @@ class LocalApi : public api::DeviceApi {
   engine::Status set_target(const reconcile::LocalTargetState& target) override;
   engine::Status current(engine::Snapshot& out) override;
   ApplyStatus apply_status() override;
-  void trigger_update(engine::Force force, bool cancel) override;
+  bool trigger_update(engine::Force force, bool cancel) override;
   engine::Status restart_app(std::int64_t app_id, engine::Force force) override;
   engine::Status purge_app(std::int64_t app_id, engine::Force force) override;
   engine::Status power(api::PowerAction action, engine::Force force) override;
@@ -109,7 +109,7 @@ class LocalApi : public api::DeviceApi {
   std::optional<engine::store::Target> target_;
   std::atomic<bool> local_mode_;
   std::mutex handler_mutex_;
-  std::function<void(engine::Force, bool)> update_handler_;
+  std::function<bool(engine::Force, bool)> update_handler_;
   std::unique_ptr<EngineVolumes> volumes_;  // under handler_mutex_
   TagSender* tag_sender_ = nullptr;         // under handler_mutex_
   std::unique_ptr<IdentifyLed> led_;        // under handler_mutex_

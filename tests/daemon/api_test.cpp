@@ -14,6 +14,7 @@ using supervisor::api::DeviceInfo;
 class FakeDevice : public supervisor::api::DeviceApi {
  public:
   bool local_mode = false;
+  bool instant_updates = true;  // SUPERVISOR_INSTANT_UPDATE_TRIGGER
   supervisor::ApplyStatus status;
   std::optional<reconcile::State> stored;
   std::vector<std::string> actions;
@@ -55,8 +56,9 @@ class FakeDevice : public supervisor::api::DeviceApi {
     return engine::Status::success();
   }
   supervisor::ApplyStatus apply_status() override { return status; }
-  void trigger_update(engine::Force force, bool) override {
+  bool trigger_update(engine::Force force, bool) override {
     actions.push_back(force == engine::Force::Yes ? "update!" : "update");
+    return instant_updates || force == engine::Force::Yes;
   }
   engine::Status restart_app(std::int64_t app_id, engine::Force force) override {
     actions.push_back(fmt::format("restart {}{}", app_id, force == engine::Force::Yes ? "!" : ""));
@@ -185,6 +187,12 @@ TEST_CASE("state, container ids and actions") {
   CHECK(json::parse(f.client->Get("/v2/containerId?serviceName=main")->body)["containerId"] == "c0ffee");
   CHECK(f.client->Get("/v2/containerId?serviceName=nope")->status == 503);
   CHECK(f.client->Post("/v1/update", R"({"force": "1"})", "application/json")->status == 204);
+  // Instant updates off: ignored without force, with 202 "Accepted" (balena's sendStatus(202)).
+  f.device.instant_updates = false;
+  auto ignored = f.client->Post("/v1/update", "{}", "application/json");
+  CHECK(ignored->status == 202);
+  CHECK(ignored->body == "Accepted");
+  CHECK(f.client->Post("/v1/update", R"({"force": true})", "application/json")->status == 204);
   CHECK(f.client->Post("/v1/restart", R"({"appId": "1", "force": true})", "application/json")->status == 200);
   CHECK(f.client->Post("/v1/restart", R"({})", "application/json")->status == 400);
   CHECK(f.client->Post("/v2/applications/4/restart", "", "application/json")->status == 404);
@@ -192,7 +200,7 @@ TEST_CASE("state, container ids and actions") {
             ->status == 200);
   CHECK(f.client->Post("/v2/applications/1/stop-service", R"({})", "application/json")->status == 400);
   CHECK(f.device.actions ==
-        std::vector<std::string>{"update!", "restart 1!", "restart 4", "service 1 main"});
+        std::vector<std::string>{"update!", "update", "update!", "restart 1!", "restart 4", "service 1 main"});
 }
 
 TEST_CASE("a failed action's kind decides its HTTP status: a held lock is 423, the engine down 503") {

@@ -42,7 +42,7 @@ class QuietDevice : public api::DeviceApi {
   engine::Status set_target(const reconcile::LocalTargetState&) override { return engine::Status::success(); }
   engine::Status current(engine::Snapshot&) override { return engine::Status::success(); }
   ApplyStatus apply_status() override { return {}; }
-  void trigger_update(engine::Force, bool) override {}
+  bool trigger_update(engine::Force, bool) override { return true; }
   engine::Status restart_app(std::int64_t, engine::Force) override { return engine::Status::success(); }
   engine::Status purge_app(std::int64_t, engine::Force) override { return engine::Status::success(); }
   engine::Status power(api::PowerAction, engine::Force) override { return engine::Status::success(); }

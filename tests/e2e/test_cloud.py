@@ -278,6 +278,23 @@ def run_device_checks(cloud, daemon, state):
     check("config variables (local mode, persistent logging) take effect without a restart and are stored",
           config_vars)
 
+    def instant_updates_off():
+        # SUPERVISOR_INSTANT_UPDATE_TRIGGER off: POST /v1/update without force
+        # is ignored with 202 "Accepted"; with force it still polls (204).
+        headers = {"Content-Type": "application/json"}
+        cloud.set_target(config={**POLL_CONFIG, "BALENA_SUPERVISOR_INSTANT_UPDATE_TRIGGER": "false"})
+        daemon.update()
+        wait_until("instant updates off", lambda: daemon.request("POST", "/v1/update", "{}", headers) ==
+                   (202, "Accepted"), 30)
+        # The forced poll (the next unforced one is up to a minute away)
+        # brings the config that turns them on again.
+        cloud.set_target(config=POLL_CONFIG)
+        status, body = daemon.request("POST", "/v1/update", json.dumps({"force": True}), headers)
+        assert (status, body) == (204, ""), (status, body)
+        wait_until("instant updates on again", lambda: daemon.request("POST", "/v1/update", "{}", headers)[0] == 204,
+                   20)
+    check("with instant updates off, POST /v1/update is ignored (202) unless forced", instant_updates_off)
+
     def restart_no_report():
         wait_until("reports settle", lambda: report_shows(cloud, state["uuid"], state["commit"]), 30)
         time.sleep(12)  # past the 10 s report throttle: nothing pending

@@ -73,7 +73,8 @@ class DeviceApi {
   // Actions fail with a kind the server turns into the HTTP status: an
   // unknown app or service is NotFound (404), a user's update lock Locked
   // (423), the engine down Unavailable (503).
-  virtual void trigger_update(engine::Force force, bool cancel) = 0;
+  // False when the request is ignored (instant updates off, no force).
+  virtual bool trigger_update(engine::Force force, bool cancel) = 0;
   [[nodiscard]] virtual engine::Status restart_app(std::int64_t app_id, engine::Force force) = 0;
   // The app's containers and named volumes removed, then the app installed
   // again (its data gone).

@@ -56,8 +56,14 @@ void add_device_routes(httplib::Server& http, DeviceApi& device) {
   http.Post("/v1/update", [&device](const httplib::Request& request, httplib::Response& response) {
     json body;
     if (!parse_body(request, response, body)) return;
-    device.trigger_update(force_of(body), truthy(body, "cancel"));
-    response.status = 204;
+    // As balena: 204 when a fetch is triggered, 202 "Accepted" when
+    // instant updates are off and force was not asked.
+    if (device.trigger_update(force_of(body), truthy(body, "cancel"))) {
+      response.status = 204;
+    } else {
+      response.status = 202;
+      response.set_content("Accepted", "text/plain");
+    }
   });
   http.Post("/v1/regenerate-api-key", [&device](const httplib::Request&, httplib::Response& response) {
     auto renewed = device.regenerate_key(request_auth().key);
