@@ -47,12 +47,16 @@ int cmd_run(std::span<const std::string_view> args) {
   }
   log.info("ready", "serving the local API",
            {{"address", config.listen_address}, {"port", fmt::to_string(config.listen_port)}});
-  systemd::notify_ready();
+  if (auto notified = systemd::notify_ready(); !notified) {
+    log.warn("systemd", "cannot tell systemd the daemon is ready", {{"error", notified.error().describe()}});
+  }
 
   int received = 0;
   sigwait(&signals, &received);
   log.info("stop", "stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  systemd::notify_stopping();
+  if (auto notified = systemd::notify_stopping(); !notified) {
+    log.warn("systemd", "cannot tell systemd the daemon is stopping", {{"error", notified.error().describe()}});
+  }
   device->stop();
   log.info("stop", "stopped");
   return 0;
