@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config python3
   nlohmann-json3-dev libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev
   libfmt-dev librange-v3-dev libsystemd-dev catch2 librapidcheck-dev sqlite3 python3-jsonschema
-  docker.io docker-registry busybox-static iptables ca-certificates curl
+  docker.io docker-registry busybox-static iptables ca-certificates curl dbus-daemon
 )
 missing=()
 for package in "${packages[@]}"; do
