@@ -33,8 +33,19 @@ Result<std::string> Client::create_container(const std::string& name, const Json
 }
 
 Status Client::start_container(const std::string& id) const {
-  return detail::request_status(options_, make_request(options_, Method::post, container_path(id, "/start")),
-                                detail::describe_call("start container", id), {304});
+  const auto started = start_container_reporting(id);
+  if (!started.ok()) return started.error();
+  return {};
+}
+
+Result<StartOutcome> Client::start_container_reporting(const std::string& id) const {
+  const std::string call = detail::describe_call("start container", id);
+  const auto response =
+      detail::perform(options_, make_request(options_, Method::post, container_path(id, "/start")), call);
+  if (const Status answered = detail::expect_success(call, response, {304}); !answered.ok()) {
+    return answered.error();
+  }
+  return response->status == 304 ? StartOutcome::already_running : StartOutcome::started;
 }
 
 Status Client::stop_container(const std::string& id,

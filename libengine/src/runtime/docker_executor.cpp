@@ -61,7 +61,7 @@ Status DockerExecutor::run(const reconcile::Step& step, const CancelFlag& cancel
           [&](const Kill& s) { return kill(s.current); },
           [&](const Stop& s) { return stop(s.current); },
           [&](const Remove& s) { return remove_dead(s.current); },
-          [&](const Start& s) { return start(s.target); },
+          [&](const Start& s) { return start(s.target, AlreadyRunning::Fails); },
           [&](const UpdateMetadata& s) { return update_metadata(s.current, s.target); },
           [&](const Handover& s) { return handover(s.current, s.target); },
           [&](const RemoveImage& s) { return remove_image(s); },
@@ -168,7 +168,7 @@ Status DockerExecutor::remove_dead(const reconcile::Service& current) {
                                                docker::Force::yes));
 }
 
-Status DockerExecutor::start(const reconcile::Service& target) {
+Status DockerExecutor::start(const reconcile::Service& target, AlreadyRunning already_running) {
   // The planner names an existing container (created, not started) to start;
   // otherwise the container is created first.
   std::string id;
@@ -180,8 +180,24 @@ Status DockerExecutor::start(const reconcile::Service& target) {
   // Created but not started: services that must not run, and services that
   // run only after the next reboot.
   if (!target.running || target.config().requires_reboot) return Status::success();
-  const auto started = docker_.start_container(id);
-  return started.ok() ? Status::success() : failed(started.error());
+  const auto started = docker_.start_container_reporting(id);
+  if (!started.ok()) return failed(started.error());
+  if (started.value() == docker::StartOutcome::already_running && target.container_id &&
+      already_running == AlreadyRunning::Fails) {
+    // The snapshot (the engine's container list) said this container was not
+    // running; the engine's start says it is. After a full engine disk dockerd
+    // can run a container whose state it could not write, and its list keeps
+    // the old state until the container changes again: taking the 304 as a
+    // start would plan the same start at once, for ever. A failure makes the
+    // apply loop back off and says why.
+    return Status::failure(
+        ErrorKind::Conflict,
+        fmt::format("container {} answered 'already running' to a start, but the engine's container list says it "
+                    "is not running: the engine's views of it disagree (its state could not be written? a full "
+                    "disk); retried after the backoff",
+                    id.substr(0, 12)));
+  }
+  return Status::success();
 }
 
 Status DockerExecutor::create(const reconcile::Service& target, std::string& id) {
@@ -255,7 +271,9 @@ Status DockerExecutor::handover(const reconcile::Service& current, const reconci
       }
     }
   }
-  if (Status started = start(target); !started.ok()) return started;
+  // The new container runs either way: the old one goes (two of the same
+  // service must not run), so "already running" is not a failure here.
+  if (Status started = start(target, AlreadyRunning::IsStarted); !started.ok()) return started;
   return gone ? Status::success() : kill(current);
 }
 

@@ -60,6 +60,10 @@ class Client {
                                                      const JsonBody& body) const;
   // POST /containers/{id}/start; already running (304) is success.
   [[nodiscard]] Status start_container(const std::string& id) const;
+  // The same, saying whether the engine started the container or answered
+  // that it runs already (304): a caller that believed it stopped learns that
+  // the engine's views of it disagree.
+  [[nodiscard]] Result<StartOutcome> start_container_reporting(const std::string& id) const;
   // POST /containers/{id}/stop?t=; already stopped (304) is success. Without
   // `timeout` the engine uses the container's StopTimeout (default 10 s); the
   // call itself may take that long plus request_timeout (a 10 minute stop

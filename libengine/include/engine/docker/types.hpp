@@ -38,6 +38,8 @@ struct JsonBody {
 enum class ListScope { running_only, all };
 enum class RemoveVolumes { keep, remove };  // ?v=1: anonymous volumes too
 enum class Force { no, yes };
+// What a start did: the engine answers 304 for a container that runs already.
+enum class StartOutcome { started, already_running };
 
 struct ContainerSummary {  // one entry of GET /containers/json
   std::string id;

@@ -41,7 +41,11 @@ class DockerExecutor : public StepExecutor {
   Status kill(const reconcile::Service& current);
   Status stop(const reconcile::Service& current);
   Status remove_dead(const reconcile::Service& current);
-  Status start(const reconcile::Service& target);
+  // What a start answered with "already running" (304) means for an existing
+  // container the snapshot saw not running: a failure (a Start step: the
+  // engine's views disagree), or the start (within a hand-over).
+  enum class AlreadyRunning { Fails, IsStarted };
+  Status start(const reconcile::Service& target, AlreadyRunning already_running);
   Status create(const reconcile::Service& target, std::string& id);
   Status update_metadata(const reconcile::Service& current, const reconcile::Service& target);
   Status handover(const reconcile::Service& current, const reconcile::Service& target);
