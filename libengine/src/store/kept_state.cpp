@@ -40,10 +40,11 @@ Status restore_kept(Store::Impl& impl, const KeptState& state) {
     auto written = write_target(impl, *state.target, kOperation);
     if (!written) return written.error();
   }
-  for (const auto& [key, value] : state.config) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& entry : state.config) {
     if (auto error = impl.run("INSERT OR REPLACE INTO config (key, value) VALUES (?1, ?2)",
-                              fmt::format("{}: config {}", kOperation, key),
-                              [&](Use& use) { use.bind(1, key).bind(2, value); })) {
+                              fmt::format("{}: config {}", kOperation, entry.first),
+                              [&](Use& use) { use.bind(1, entry.first).bind(2, entry.second); })) {
       return error;
     }
   }

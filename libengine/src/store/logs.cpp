@@ -222,11 +222,12 @@ Result<Change> Store::set_log_cursors(const std::map<std::string, std::int64_t>&
     const UnsyncedCommits unsynced(db);
     auto transaction = detail::Transaction::begin(db, detail::TransactionKind::Write, kOperation);
     if (!transaction) return transaction.error();
-    for (const auto& [container, time_ns] : cursors) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    for (const auto& cursor : cursors) {
       if (auto error = impl_->run("INSERT INTO log_cursor (container_id, engine_time_ns) VALUES (?1, ?2) "
                                   "ON CONFLICT (container_id) DO UPDATE SET engine_time_ns = excluded.engine_time_ns",
                                   std::string(kOperation),
-                                  [&](detail::Use& use) { use.bind(1, container).bind(2, time_ns); })) {
+                                  [&](detail::Use& use) { use.bind(1, cursor.first).bind(2, cursor.second); })) {
         return *error;
       }
     }
