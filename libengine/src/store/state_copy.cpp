@@ -116,11 +116,16 @@ Result<KeptState> decode_copy(std::string_view text) {
   const auto version = number<int>(fields[1], 10);
   if (version != kVersion) return damaged(fmt::format("unknown format version '{}'", fields[1]));
   const auto length = number<std::size_t>(fields[2], 10);
-  const auto checksum = fields[3].size() == 8 ? number<std::uint32_t>(fields[3], 16) : std::nullopt;
+  const auto checksum = number<std::uint32_t>(fields[3], 16);
+  if (!length || !checksum) return damaged("the header line does not read");
   // Only the form encode_copy writes: "0A" or "+1" would read as numbers,
-  // and a flipped bit that keeps the value must still count as damage.
-  if (!length || !checksum ||
-      header != fmt::format("{} {} {} {:08x}", kMagic, kVersion, *length, *checksum)) {
+  // and a flipped bit that keeps the value must still count as damage (this
+  // also holds the checksum to its 8 digits). The values are copied out of
+  // the optionals first: GCC's -Os inlining otherwise warns, wrongly, that
+  // the checksum may be used uninitialized.
+  const std::size_t header_length = *length;
+  const std::uint32_t header_checksum = *checksum;
+  if (header != fmt::format("{} {} {} {:08x}", kMagic, kVersion, header_length, header_checksum)) {
     return damaged("the header line does not read");
   }
   if (*length != body.size()) {
