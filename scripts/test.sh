@@ -3,7 +3,9 @@
 # errors, runs every test (ctest), then runs the unit, conformance and
 # property tests again under AddressSanitizer and UBSan (line-level debug
 # info, no engine tests or benchmarks built, pure-Python tests not rerun:
-# the pass is there for the C++).
+# the pass is there for the C++; nor "the unmodified planner passes every
+# property with the planted-bug seed": 9,000 planner runs, 8 minutes under
+# ASan, of code the property tests already run there).
 #   scripts/test.sh            everything
 #   scripts/test.sh --long     the same, with 1,000,000 property cases instead of 10,000
 #   SKIP_SANITIZERS=1 scripts/test.sh   skip the sanitizer pass
@@ -39,6 +41,6 @@ if [ -z "${SKIP_SANITIZERS:-}" ]; then
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure --timeout 600 -j "$jobs" -L 'unit|conformance|property' \
-    -E 'installed_package|example_property_check|fake_cloud|plan_request_schema' || status=1
+    -E 'installed_package|example_property_check|fake_cloud|plan_request_schema|unmodified planner passes' || status=1
 fi
 exit $status

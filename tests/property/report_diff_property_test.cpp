@@ -117,7 +117,11 @@ void diff_applies(DiffFn diff_of) {
       const json& got = applied.at(uuid).at(field);
       if (got == value) continue;
       // Only a metric that stayed in its bucket keeps the accepted value.
-      RC_ASSERT(!diff.contains(uuid) || !diff[uuid].contains(field));
+      // (Computed apart: RC_ASSERT's expression capture overloads ||, which
+      // then evaluates both sides, and diff[uuid] of a missing key is
+      // undefined behaviour; a Debug build's assertion caught it.)
+      const bool diff_sends = diff.contains(uuid) && diff[uuid].contains(field);
+      RC_ASSERT(!diff_sends);
       RC_ASSERT(same_bucket(field, got, value));
     }
   }
