@@ -1,7 +1,10 @@
-"""What both end-to-end tests share: the docker CLI, a free loopback port,
-one line per check with a closing 'N passed, N failed', and the refusal to
-run against an engine that holds supervised containers the tests did not
-create (the daemon would manage them)."""
+"""What the end-to-end tests share: the docker CLI, a free loopback port,
+one line per check with a closing 'N passed, N failed', the refusal to run
+against an engine that holds supervised containers the tests did not create
+(the daemon would manage them), the fake cloud's closing check and the
+removal of a test's work directory."""
+import os
+import shutil
 import socket
 import subprocess
 import time
@@ -54,3 +57,20 @@ def summary(label):
     passed = sum(results)
     print(f"{label}: {passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1
+
+
+def check_no_unexpected_calls(cloud):
+    """The closing check of a test against the fake cloud."""
+    def no_unexpected():
+        unexpected = cloud.unexpected_requests()
+        assert not unexpected, [(r["method"], r["path"]) for r in unexpected]
+    check("the device makes no call the cloud does not implement", no_unexpected)
+
+
+def remove_work_dir(work):
+    """Removes a test's work directory, or keeps it (and says where) when
+    E2E_KEEP is set."""
+    if os.environ.get("E2E_KEEP"):
+        print(f"kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)

@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
+from e2e_common import check, check_no_unexpected_calls, docker, free_port, refuse_foreign_engine, remove_app_objects, remove_work_dir, summary  # noqa: E402
 import uuid as uuidlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -195,16 +195,10 @@ def main():
             check("config.json survives kill -9 during its rewrite (old or new, never torn)",
                   lambda: kill9_config_json(cloud, work))
 
-            def no_unexpected():
-                unexpected = cloud.unexpected_requests()
-                assert not unexpected, [(r["method"], r["path"]) for r in unexpected]
-            check("the device makes no call the cloud does not implement", no_unexpected)
+            check_no_unexpected_calls(cloud)
     finally:
         cleanup()
-        if os.environ.get("E2E_KEEP"):
-            print(f"kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        remove_work_dir(work)
     return summary("e2e cloud")
 
 

@@ -16,7 +16,6 @@ import json
 import os
 import random
 import re
-import shutil
 import sys
 import tempfile
 import threading
@@ -24,7 +23,7 @@ import time
 import uuid as uuidlib
 
 import e2e_daemon
-from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary
+from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, remove_work_dir, summary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fake_cloud"))
@@ -325,10 +324,7 @@ def main():
             if c is not None:
                 c.stop()
         remove_app_objects(APP_ID)
-        if os.environ.get("E2E_KEEP"):
-            print(f"kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        remove_work_dir(work)
     return summary("e2e cloud logs")
 
 

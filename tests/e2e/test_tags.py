@@ -13,7 +13,6 @@ Prints one line per check and a closing 'N passed, N failed' line.
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import time
 import uuid as uuidlib
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, free_port, remove_app_objects, summary  # noqa: E402
+from e2e_common import check, check_no_unexpected_calls, free_port, remove_app_objects, remove_work_dir, summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fake_cloud"))
@@ -85,19 +84,13 @@ def main():
             finally:
                 daemon.stop()
 
-            def no_unexpected():
-                unexpected = cloud.unexpected_requests()
-                assert not unexpected, [(r["method"], r["path"]) for r in unexpected]
-            check("the device makes no call the cloud does not implement", no_unexpected)
+            check_no_unexpected_calls(cloud)
     finally:
         try:
             remove_app_objects(APP_ID)  # nothing is expected; whatever carries this run's app id goes
         except (OSError, subprocess.CalledProcessError):  # no engine answering: nothing was made
             pass
-        if os.environ.get("E2E_KEEP"):
-            print(f"kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        remove_work_dir(work)
     return summary("e2e tags")
 
 
