@@ -31,12 +31,13 @@ int status_of(const std::string& answer) {
 }
 
 // The path of the request line as the server sees it: the target up to
-// '?', %XX decoded ("/p%69ng" is /ping).
+// '?' or '#' (httplib drops a fragment: "/ping#x" is /ping), %XX decoded
+// ("/p%69ng" is /ping).
 std::string request_path(std::string_view input) {
   const auto start = input.find(' ');
   if (start == std::string_view::npos) return "";
   std::string_view target = input.substr(start + 1);
-  target = target.substr(0, target.find_first_of(" ?\r\n"));
+  target = target.substr(0, target.find_first_of(" ?#\r\n"));
   std::string path;
   for (std::size_t i = 0; i < target.size(); ++i) {
     const auto hex = [&](std::size_t at) { return std::isxdigit(static_cast<unsigned char>(target[at])) != 0; };
