@@ -11,6 +11,7 @@
 #include "config.hpp"
 #include "log.hpp"
 #include "log_level.hpp"
+#include "scoped_env.hpp"
 
 namespace {
 
@@ -32,28 +33,6 @@ struct Captured {
     }
     return out;
   }
-};
-
-// Sets an environment variable for one test case, and restores it.
-class Env {
- public:
-  Env(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value, 1);
-  }
-  ~Env() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  Env(const Env&) = delete;
-  Env& operator=(const Env&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
 };
 
 }  // namespace
@@ -109,12 +88,12 @@ TEST_CASE("logLevel in the configuration file sets the level; a bad one is refus
 
 TEST_CASE("SUPERVISOR_LOG_LEVEL in the environment wins over the file") {
   {
-    const Env env("SUPERVISOR_LOG_LEVEL", "warn");
+    const supervisor::testing::ScopedEnv env("SUPERVISOR_LOG_LEVEL", "warn");
     CHECK(supervisor::parse_config(R"({"logLevel": "debug"})", "test").config->log_level == Level::Warn);
     CHECK(supervisor::parse_config("{}", "test").config->log_level == Level::Warn);
   }
   {
-    const Env env("SUPERVISOR_LOG_LEVEL", "chatty");
+    const supervisor::testing::ScopedEnv env("SUPERVISOR_LOG_LEVEL", "chatty");
     const auto bad = supervisor::parse_config("{}", "test");
     CHECK_FALSE(bad.config);
     CHECK(bad.error == "SUPERVISOR_LOG_LEVEL (environment) must be one of debug, info, warn, error");

@@ -23,53 +23,14 @@
 
 #include "host_power.hpp"
 #include "host_units.hpp"
+#include "scoped_env.hpp"
+#include "temp_dir.hpp"
 
 extern char** environ;  // NOLINT: POSIX declares it for posix_spawn's callers
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// Sets an environment variable for one test case, and restores it.
-class Env {
- public:
-  Env(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~Env() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  Env(const Env&) = delete;
-  Env& operator=(const Env&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sd-bus-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // A dbus-daemon of our own listening on `socket`, with no services to
 // activate (a name nobody owns is an error at once); stopped when destroyed.
@@ -129,8 +90,8 @@ bool dbus_daemon_installed() { return std::system("command -v dbus-daemon >/dev/
 }  // namespace
 
 TEST_CASE("without a system bus, power requests are Unavailable and no proxy unit is restarted", "[sd_bus]") {
-  const TempDir dir;
-  const Env bus("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + (dir.path() / "no-bus").string());
+  const supervisor::testing::TempDir dir{"sd-bus-test"};
+  const supervisor::testing::ScopedEnv bus("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + (dir.path / "no-bus").string());
 
   const auto power = supervisor::LogindPower().request(supervisor::api::PowerAction::Reboot);
   REQUIRE_FALSE(power.ok());
@@ -147,11 +108,11 @@ TEST_CASE("sd-bus calls reach libsystemd, loaded on first use, and its answers c
     WARN("dbus-daemon is not installed (Debian package dbus-daemon): the bus round trips are not run");
     return;
   }
-  const TempDir dir;
-  const fs::path socket = dir.path() / "system_bus_socket";
+  const supervisor::testing::TempDir dir{"sd-bus-test"};
+  const fs::path socket = dir.path / "system_bus_socket";
   const PrivateBus daemon(socket);
   REQUIRE(daemon.listening());
-  const Env bus("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + socket.string());
+  const supervisor::testing::ScopedEnv bus("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + socket.string());
 
   sd_bus* raw = nullptr;
   REQUIRE(sd_bus_open_system(&raw) >= 0);
@@ -198,11 +159,11 @@ TEST_CASE("on a bus without logind or systemd, the callers report it through the
     WARN("dbus-daemon is not installed (Debian package dbus-daemon): the bus round trips are not run");
     return;
   }
-  const TempDir dir;
-  const fs::path socket = dir.path() / "system_bus_socket";
+  const supervisor::testing::TempDir dir{"sd-bus-test"};
+  const fs::path socket = dir.path / "system_bus_socket";
   const PrivateBus daemon(socket);
   REQUIRE(daemon.listening());
-  const Env bus("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + socket.string());
+  const supervisor::testing::ScopedEnv bus("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + socket.string());
 
   // The bus answers: logind's name is not there ("... was not provided by
   // any .service files"), which is a refusal, not a missing bus.

@@ -18,59 +18,14 @@
 #include <optional>
 #include <string>
 
+#include "scoped_env.hpp"
 #include "systemd_notify.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
 namespace systemd = supervisor::systemd;
 using std::chrono::microseconds;
-
-// Sets (or, with nullptr, unsets) an environment variable for one test
-// case, and restores it.
-class Env {
- public:
-  Env(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value != nullptr) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~Env() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  Env(const Env&) = delete;
-  Env& operator=(const Env&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
-// A temporary directory, removed with what it holds.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "notify-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // systemd's end: a datagram socket bound to `name` ("/path" or "@abstract",
 // as $NOTIFY_SOCKET spells it).
@@ -113,10 +68,10 @@ std::string unique_abstract_name() {
 }  // namespace
 
 TEST_CASE("notifications reach a socket path as one datagram each, and leave NOTIFY_SOCKET set", "[systemd]") {
-  const TempDir dir;
-  const std::string path = (dir.path() / "notify").string();
+  const supervisor::testing::TempDir dir{"notify-test"};
+  const std::string path = (dir.path / "notify").string();
   Receiver systemd_end(path);
-  const Env socket("NOTIFY_SOCKET", path.c_str());
+  const supervisor::testing::ScopedEnv socket("NOTIFY_SOCKET", path.c_str());
 
   CHECK(systemd::notify_ready().ok());
   CHECK(systemd::notify_watchdog().ok());
@@ -136,7 +91,7 @@ TEST_CASE("notifications reach a socket path as one datagram each, and leave NOT
 TEST_CASE("notifications reach an abstract socket named after '@'", "[systemd]") {
   const std::string name = unique_abstract_name();
   Receiver systemd_end(name);
-  const Env socket("NOTIFY_SOCKET", name.c_str());
+  const supervisor::testing::ScopedEnv socket("NOTIFY_SOCKET", name.c_str());
 
   CHECK(systemd::notify_ready().ok());
   CHECK(systemd::notify_watchdog().ok());
@@ -152,7 +107,7 @@ TEST_CASE("an abstract name is matched with its exact length, without a trailing
   const std::string name = unique_abstract_name();
   Receiver systemd_end(name);
   Receiver with_trailing_nul(name + std::string(1, '\0'));
-  const Env socket("NOTIFY_SOCKET", name.c_str());
+  const supervisor::testing::ScopedEnv socket("NOTIFY_SOCKET", name.c_str());
 
   CHECK(systemd::notify_ready().ok());
 
@@ -161,7 +116,7 @@ TEST_CASE("an abstract name is matched with its exact length, without a trailing
 }
 
 TEST_CASE("without NOTIFY_SOCKET a notification does nothing and is no error", "[systemd]") {
-  const Env socket("NOTIFY_SOCKET", nullptr);
+  const supervisor::testing::ScopedEnv socket("NOTIFY_SOCKET", nullptr);
   CHECK(systemd::notify_ready().ok());
   CHECK(systemd::notify_watchdog().ok());
   CHECK(systemd::notify_status("idle").ok());
@@ -170,9 +125,9 @@ TEST_CASE("without NOTIFY_SOCKET a notification does nothing and is no error", "
 }
 
 TEST_CASE("a socket nobody listens on is an error returned, naming it", "[systemd]") {
-  const TempDir dir;
-  const std::string path = (dir.path() / "nobody").string();
-  const Env socket("NOTIFY_SOCKET", path.c_str());
+  const supervisor::testing::TempDir dir{"notify-test"};
+  const std::string path = (dir.path / "nobody").string();
+  const supervisor::testing::ScopedEnv socket("NOTIFY_SOCKET", path.c_str());
 
   const auto notified = systemd::notify_ready();
   REQUIRE_FALSE(notified.ok());
@@ -180,7 +135,7 @@ TEST_CASE("a socket nobody listens on is an error returned, naming it", "[system
   CHECK_THAT(notified.error().message, Catch::Contains(path));
   // An abstract name nobody bound fails the same way.
   const std::string name = unique_abstract_name();
-  const Env abstract("NOTIFY_SOCKET", name.c_str());
+  const supervisor::testing::ScopedEnv abstract("NOTIFY_SOCKET", name.c_str());
   const auto unheard = systemd::notify_watchdog();
   REQUIRE_FALSE(unheard.ok());
   CHECK(unheard.error().kind == engine::ErrorKind::Unavailable);
@@ -189,7 +144,7 @@ TEST_CASE("a socket nobody listens on is an error returned, naming it", "[system
 TEST_CASE("NOTIFY_SOCKET that is no socket address is an error, not a crash", "[systemd]") {
   const std::string too_long = "/" + std::string(sizeof(sockaddr_un{}.sun_path), 'x');
   for (const std::string& value : {std::string("relative/path"), std::string(), std::string("@"), too_long}) {
-    const Env socket("NOTIFY_SOCKET", value.c_str());
+    const supervisor::testing::ScopedEnv socket("NOTIFY_SOCKET", value.c_str());
     const auto notified = systemd::notify_ready();
     REQUIRE_FALSE(notified.ok());
     CHECK(notified.error().kind == engine::ErrorKind::Invalid);
@@ -197,25 +152,25 @@ TEST_CASE("NOTIFY_SOCKET that is no socket address is an error, not a crash", "[
 }
 
 TEST_CASE("the watchdog interval is WATCHDOG_USEC for this process", "[systemd]") {
-  const Env usec("WATCHDOG_USEC", "30000000");
+  const supervisor::testing::ScopedEnv usec("WATCHDOG_USEC", "30000000");
 
   SECTION("without WATCHDOG_PID") {
-    const Env pid("WATCHDOG_PID", nullptr);
+    const supervisor::testing::ScopedEnv pid("WATCHDOG_PID", nullptr);
     CHECK(systemd::watchdog_interval() == microseconds(30'000'000));
   }
   SECTION("with WATCHDOG_PID naming this process") {
     const std::string own = std::to_string(::getpid());
-    const Env pid("WATCHDOG_PID", own.c_str());
+    const supervisor::testing::ScopedEnv pid("WATCHDOG_PID", own.c_str());
     CHECK(systemd::watchdog_interval() == microseconds(30'000'000));
   }
   SECTION("with WATCHDOG_PID naming another process (inherited): no watchdog") {
     const std::string other = std::to_string(::getpid() + 1);
-    const Env pid("WATCHDOG_PID", other.c_str());
+    const supervisor::testing::ScopedEnv pid("WATCHDOG_PID", other.c_str());
     CHECK(systemd::watchdog_interval() == microseconds(0));
   }
   SECTION("with WATCHDOG_PID that is not a number: no watchdog") {
     for (const char* bad : {"abc", "", "12x", "-1", "0"}) {
-      const Env pid("WATCHDOG_PID", bad);
+      const supervisor::testing::ScopedEnv pid("WATCHDOG_PID", bad);
       CHECK(systemd::watchdog_interval() == microseconds(0));
     }
   }
@@ -224,18 +179,18 @@ TEST_CASE("the watchdog interval is WATCHDOG_USEC for this process", "[systemd]"
 }
 
 TEST_CASE("a WATCHDOG_USEC that is not a positive number means no watchdog", "[systemd]") {
-  const Env pid("WATCHDOG_PID", nullptr);
+  const supervisor::testing::ScopedEnv pid("WATCHDOG_PID", nullptr);
   SECTION("unset") {
-    const Env usec("WATCHDOG_USEC", nullptr);
+    const supervisor::testing::ScopedEnv usec("WATCHDOG_USEC", nullptr);
     CHECK(systemd::watchdog_interval() == microseconds(0));
   }
   SECTION("zero") {
-    const Env usec("WATCHDOG_USEC", "0");
+    const supervisor::testing::ScopedEnv usec("WATCHDOG_USEC", "0");
     CHECK(systemd::watchdog_interval() == microseconds(0));
   }
   SECTION("not a number") {
     for (const char* bad : {"", "soon", "30s", "-5", " 5", "18446744073709551616"}) {
-      const Env usec("WATCHDOG_USEC", bad);
+      const supervisor::testing::ScopedEnv usec("WATCHDOG_USEC", bad);
       CHECK(systemd::watchdog_interval() == microseconds(0));
     }
   }
