@@ -23,8 +23,11 @@ shared=${RECONCILE_SHARED_DIR:-$root/../shared}
 scripts/install-deps.sh
 
 jobs=$(nproc)
+# ccache, when installed, makes a second run rebuild only what changed.
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build -G Ninja -DRECONCILE_WERROR=ON -DRECONCILE_SHARED_DIR="$shared" \
-  -DRECONCILE_PROPERTY_CASES=$property_cases >/dev/null
+  -DRECONCILE_PROPERTY_CASES=$property_cases "${launcher[@]}" >/dev/null
 cmake --build build -j "$jobs"
 status=0
 # --timeout: a test that hangs fails after 10 minutes instead of holding the
@@ -37,7 +40,7 @@ if [ -z "${SKIP_SANITIZERS:-}" ]; then
     -DRECONCILE_SHARED_DIR="$shared" -DRECONCILE_PROPERTY_CASES=$property_cases \
     -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
     -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DRECONCILE_BUILD_ENGINE_TESTS=OFF -DRECONCILE_BUILD_BENCH=OFF \
-    >/dev/null
+    "${launcher[@]}" >/dev/null
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure --timeout 600 -j "$jobs" -L 'unit|conformance|property' \
