@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "../cloud/test_server.hpp"
 #include "engine/docker/client.hpp"
@@ -16,15 +18,27 @@
 
 namespace {
 
-// An engine whose every start answers `status`; counts the starts.
+// An engine whose every start answers `status`; counts the starts and the
+// updates (with their bodies).
 struct FakeEngine {
-  explicit FakeEngine(int status) {
+  explicit FakeEngine(int status, int update_status = 200) {
     server.routes().Post(R"(/v1\.41/containers/([^/]+)/start)", [this, status](const httplib::Request&,
                                                                               httplib::Response& res) {
       ++starts;
       res.status = status;
       if (status == 404) res.set_content(R"({"message": "No such container"})", "application/json");
     });
+    server.routes().Post(R"(/v1\.41/containers/([^/]+)/update)",
+                         [this, update_status](const httplib::Request& req, httplib::Response& res) {
+                           ++updates;
+                           const std::lock_guard<std::mutex> lock(mutex);
+                           update_paths.push_back(req.path);
+                           update_bodies.push_back(req.body);
+                           res.status = update_status;
+                           res.set_content(update_status == 200 ? R"({"Warnings": []})"
+                                                                : R"({"message": "no space left on device"})",
+                                           "application/json");
+                         });
     server.start();
   }
   [[nodiscard]] engine::docker::Client client() const {
@@ -36,6 +50,10 @@ struct FakeEngine {
   }
   cloud_test::TestServer server;
   std::atomic<int> starts{0};
+  std::atomic<int> updates{0};
+  std::mutex mutex;
+  std::vector<std::string> update_paths;
+  std::vector<std::string> update_bodies;
 };
 
 // The step the planner makes for a container created and never started.
@@ -96,8 +114,29 @@ TEST_CASE("a Start step the engine answers 'already running' fails, naming the d
                                          Catch::Contains("views of it disagree"));
 }
 
-TEST_CASE("a Start step the engine carries out succeeds") {
+TEST_CASE("after an 'already running' start the engine is asked to write the container's state again") {
+  SECTION("the update that changes nothing is sent, and said") {
+    FakeEngine engine(304);
+    const engine::Status status = run_step(engine.client(), start_of_existing("0123456789abcdef"));
+    REQUIRE_FALSE(status.ok());
+    CHECK_THAT(status.error().message, Catch::Contains("asked to write its state again"));
+    REQUIRE(engine.updates == 1);
+    CHECK(engine.update_paths.at(0) == "/v1.41/containers/0123456789abcdef/update");
+    CHECK(engine.update_bodies.at(0) == "{}");
+  }
+  SECTION("a failed update is said, and the step still fails as a disagreement") {
+    FakeEngine engine(304, 500);
+    const engine::Status status = run_step(engine.client(), start_of_existing("0123456789abcdef"));
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.error().kind == engine::ErrorKind::Conflict);
+    CHECK_THAT(status.error().message, Catch::Contains("asking the engine to write its state again failed") &&
+                                           Catch::Contains("no space left on device"));
+  }
+}
+
+TEST_CASE("a Start step the engine carries out succeeds, and updates nothing") {
   FakeEngine engine(204);
   CHECK(run_step(engine.client(), start_of_existing("0123456789abcdef")).ok());
   CHECK(engine.starts == 1);
+  CHECK(engine.updates == 0);
 }

@@ -188,14 +188,20 @@ Status DockerExecutor::start(const reconcile::Service& target, AlreadyRunning al
     // running; the engine's start says it is. After a full engine disk dockerd
     // can run a container whose state it could not write, and its list keeps
     // the old state until the container changes again: taking the 304 as a
-    // start would plan the same start at once, for ever. A failure makes the
-    // apply loop back off and says why.
+    // start would plan the same start at once, for ever. An update that
+    // changes nothing makes dockerd write the state again (and its list
+    // follow) once there is room; the step still fails, so the apply loop
+    // backs off, says why, and reads the list again.
+    const auto rewritten = docker_.update_container(id, docker::JsonBody{"{}"});
     return Status::failure(
         ErrorKind::Conflict,
         fmt::format("container {} answered 'already running' to a start, but the engine's container list says it "
                     "is not running: the engine's views of it disagree (its state could not be written? a full "
-                    "disk); retried after the backoff",
-                    id.substr(0, 12)));
+                    "disk); {}; retried after the backoff",
+                    id.substr(0, 12),
+                    rewritten.ok() ? "the engine was asked to write its state again"
+                                   : fmt::format("asking the engine to write its state again failed: {}",
+                                                 rewritten.error().describe())));
   }
   return Status::success();
 }
