@@ -154,7 +154,7 @@ TEST_CASE("a gzip request body arrives with Content-Encoding gzip and inflates t
   CHECK(body == R"({"uuid":{"status":"Idle"}})");
 }
 
-TEST_CASE("the handle is reused: two calls share one connection, and bytes are counted", "[http]") {
+TEST_CASE("the connection is reused: two calls (each with a new handle) share one connection, and bytes are counted", "[http]") {
   TestServer server;
   std::vector<int> remote_ports;
   server.routes().Get("/ping", [&](const httplib::Request& req, httplib::Response& res) {

@@ -139,12 +139,23 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
   return it->second;
 }
 
+struct ShareDeleter {
+  void operator()(CURLSH* share) const { curl_share_cleanup(share); }
+};
+
 struct HttpClient::Impl {
   HttpOptions options;
   std::string origin;
   std::string ca_bundle;  // system bundle + extra root, when an extra root is given
-  std::mutex mutex;  // one exchange at a time on the shared handle
-  curl::Easy handle;
+  std::mutex mutex;  // one exchange at a time: the share has no lock callbacks
+  // Connections, TLS sessions and DNS answers outlive the easy handle, which
+  // is new for every exchange: libcurl 7.88 keeps a pointer to the previous
+  // answer's freed header list in the handle, and an answer whose first
+  // header line is folded (starts with a space) then reads freed memory
+  // (docs/fuzzing.md, cloud_answer). Declared before `handle`, which must go
+  // first.
+  std::unique_ptr<CURLSH, ShareDeleter> share;
+  curl::Easy handle;  // the last exchange's
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> bytes_sent{0};
   std::atomic<std::uint64_t> bytes_received{0};
@@ -169,6 +180,11 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->origin = std::move(*origin);
+  impl->share.reset(curl_share_init());
+  if (!impl->share) return Error{ErrorKind::Connect, 0, "http client", "curl_share_init failed", std::nullopt};
+  for (const curl_lock_data shared : {CURL_LOCK_DATA_CONNECT, CURL_LOCK_DATA_SSL_SESSION, CURL_LOCK_DATA_DNS}) {
+    curl_share_setopt(impl->share.get(), CURLSHOPT_SHARE, shared);
+  }
   impl->handle = curl::make_easy();
   if (!impl->handle) return Error{ErrorKind::Connect, 0, "http client", "curl_easy_init failed", std::nullopt};
   if (impl->options.extra_ca_pem) {
@@ -233,10 +249,12 @@ Result<HttpResponse> HttpClient::Impl::perform(const HttpRequest& request) {
   }
 
   const std::lock_guard lock(mutex);
+  // A new handle for every exchange (see `share`); the connection and TLS
+  // session caches are the share's, so keep-alive still works.
+  handle = curl::make_easy();
+  if (!handle) return fail(ErrorKind::Connect, 0, "curl_easy_init failed");
   CURL* curl = handle.get();
-  // Reset clears the previous call's options but keeps the connection and
-  // TLS session caches, which is the point of reusing the handle.
-  curl_easy_reset(curl);
+  curl_easy_setopt(curl, CURLOPT_SHARE, share.get());
 
   Exchange exchange;
   exchange.request = &request;
@@ -307,11 +325,6 @@ Result<HttpResponse> HttpClient::Impl::perform(const HttpRequest& request) {
   if (code != CURLE_OK) {
     const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     const ErrorKind kind = kind_of(code);
-    // After a failed exchange nothing of the handle is reused: libcurl
-    // 7.88's reuse of a handle after broken answers (a folded header line on
-    // a kept-alive connection) reads freed memory (docs/fuzzing.md,
-    // cloud_answer). A new handle costs one connection, after a failure only.
-    if (auto fresh = curl::make_easy()) handle = std::move(fresh);
     return fail(kind, response.status, kind == ErrorKind::Cancelled ? std::string("cancelled") : detail);
   }
   if (response.status >= 400) {
