@@ -42,6 +42,10 @@ void ApplyLoop::set_target(reconcile::State target, engine::Force force) {
     running_overrides_.clear();
     force_ = force;
     status_.has_target = true;
+    // Applying from now, not from when the loop thread takes it up: a client
+    // that posts a target and asks the status at once (`balena push`'s
+    // livepush) must not read the earlier target's "applied".
+    status_.settled = false;
     status_.failures = 0;  // a new target deserves an immediate try
     triggered_ = true;
     target_changed_ = true;

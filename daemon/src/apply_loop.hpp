@@ -40,7 +40,7 @@ struct ApplyOptions {
 struct ApplyStatus {
   bool has_target = false;
   bool applying = false;  // a run is in progress
-  bool settled = false;   // the last run ended with an empty plan
+  bool settled = false;   // the last run ended with an empty plan, and no target came since
   int failures = 0;       // consecutive failed runs
   std::string last_error;
   std::optional<engine::ErrorKind> last_error_kind;

@@ -128,6 +128,27 @@ TEST_CASE("a new target replaces the old one, even in the middle of an update") 
   CHECK(device.world().current.apps.empty());
 }
 
+TEST_CASE("a new target is applying from the moment it is set, before the loop has taken it up") {
+  // `balena push` (live) posts the target and asks /v2/state/status at once:
+  // an "applied" left from the earlier target made livepush take the
+  // container about to be replaced, and every later file sync then went to
+  // a removed container. The balena supervisor marks the apply in progress
+  // before it answers the POST.
+  const auto request = example();
+  engine::ModelDevice device({request.current, request.context});
+  supervisor::Logger log(supervisor::Level::Error);
+  supervisor::ApplyLoop loop(device, device, log, fast_options());
+  {
+    Running running(loop);
+    loop.set_target(request.target);
+    REQUIRE(wait_until([&] { return loop.status().settled; }));
+    REQUIRE(reconcile::app_state(supervisor::apply_progress(loop.status())) == reconcile::AppState::Applied);
+  }  // the loop stopped: nothing takes the next target up, as in the moment after the POST
+  loop.set_target(reconcile::State{});
+  CHECK_FALSE(loop.status().settled);
+  CHECK(reconcile::app_state(supervisor::apply_progress(loop.status())) == reconcile::AppState::Applying);
+}
+
 TEST_CASE("without a target the loop does nothing, and stop() ends it promptly") {
   const auto request = example();
   engine::ModelDevice device({request.current, request.context});
