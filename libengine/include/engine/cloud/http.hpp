@@ -1,6 +1,8 @@
-// The HTTPS transport to the balena cloud: one libcurl handle, reused for
-// every call so that the TLS session and the connection survive between
-// polls (a handshake costs more bytes than a 304 poll). Calls are
+// The HTTPS transport to the balena cloud: one libcurl share (connection,
+// TLS session and DNS caches) used by every call so that the TLS session
+// and the connection survive between polls (a handshake costs more bytes
+// than a 304 poll); each call has a new easy handle (libcurl 7.88 reads
+// freed memory on a reused one, docs/fuzzing.md). Calls are
 // serialised by a mutex, as the supervisor serialises its cloud calls.
 //
 // Every failure is an Error with a kind: transport problems map from curl's
