@@ -327,6 +327,9 @@ Result<HttpResponse> HttpClient::Impl::perform(const HttpRequest& request) {
     const ErrorKind kind = kind_of(code);
     return fail(kind, response.status, kind == ErrorKind::Cancelled ? std::string("cancelled") : detail);
   }
+  // libcurl 7.88 takes a status line such as "HTTP/2 0.21" with status 0:
+  // an answer without a status is one no call can read (docs/fuzzing.md).
+  if (response.status < 100) return fail(ErrorKind::BadResponse, 0, "an answer without a valid status line");
   if (response.status >= 400) {
     Error error = fail(ErrorKind::HttpStatus, response.status,
                        response.body.empty() ? std::string("empty body") : std::string(trim(response.body)));
