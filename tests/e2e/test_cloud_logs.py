@@ -313,8 +313,8 @@ def main():
                 # The stream's setup backoff (5 s doubling) runs through the
                 # outage; on a loaded machine the backlog can take a while.
                 # Every flood line arrives or is counted in a warning (which
-                # ones are counted depends on when the spill runs, so the
-                # last line is not necessarily among those kept).
+                # ones are counted depends on how fast the spill's disk write
+                # is, so the last line is not necessarily among those kept).
                 wait_until("every flood line sent or counted",
                            lambda: len(kept()) + sum(warnings()[warned_before:]) >= FLOOD_LINES, timeout=300)
             except AssertionError as error:
