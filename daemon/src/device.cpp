@@ -195,7 +195,7 @@ Device::Device(const Config& config, Logger& log, engine::store::Store store, en
   // start failing, not at every heartbeat.
   loop_.on_heartbeat = [this, failing = false]() mutable {
     const auto pinged = systemd::notify_watchdog();
-    if (!pinged && !failing) log_.warn("systemd", "cannot ping systemd's watchdog", {{"error", pinged.error().describe()}});
+    if (!pinged.ok() && !failing) log_.warn("systemd", "cannot ping systemd's watchdog", {{"error", pinged.error().describe()}});
     failing = !pinged.ok();
   };
   api_.set_engine_volumes(std::make_unique<DockerVolumes>(docker_));  // /v2/cleanup-volumes

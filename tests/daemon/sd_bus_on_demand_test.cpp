@@ -76,6 +76,15 @@ class PrivateBus {
   bool listening_ = false;
 };
 
+// A private dbus-daemon in a directory of its own, named as the system bus
+// (DBUS_SYSTEM_BUS_ADDRESS) for the test case.
+struct PrivateSystemBus {
+  supervisor::testing::TempDir dir{"sd-bus-test"};
+  fs::path socket = dir.path / "system_bus_socket";
+  PrivateBus daemon{socket};
+  supervisor::testing::ScopedEnv address{"DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + socket.string()};
+};
+
 bool libsystemd_mapped() {
   std::ifstream maps("/proc/self/maps");
   std::string line;
@@ -108,11 +117,8 @@ TEST_CASE("sd-bus calls reach libsystemd, loaded on first use, and its answers c
     WARN("dbus-daemon is not installed (Debian package dbus-daemon): the bus round trips are not run");
     return;
   }
-  const supervisor::testing::TempDir dir{"sd-bus-test"};
-  const fs::path socket = dir.path / "system_bus_socket";
-  const PrivateBus daemon(socket);
-  REQUIRE(daemon.listening());
-  const supervisor::testing::ScopedEnv bus("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + socket.string());
+  const PrivateSystemBus bus;
+  REQUIRE(bus.daemon.listening());
 
   sd_bus* raw = nullptr;
   REQUIRE(sd_bus_open_system(&raw) >= 0);
@@ -159,11 +165,8 @@ TEST_CASE("on a bus without logind or systemd, the callers report it through the
     WARN("dbus-daemon is not installed (Debian package dbus-daemon): the bus round trips are not run");
     return;
   }
-  const supervisor::testing::TempDir dir{"sd-bus-test"};
-  const fs::path socket = dir.path / "system_bus_socket";
-  const PrivateBus daemon(socket);
-  REQUIRE(daemon.listening());
-  const supervisor::testing::ScopedEnv bus("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + socket.string());
+  const PrivateSystemBus bus;
+  REQUIRE(bus.daemon.listening());
 
   // The bus answers: logind's name is not there ("... was not provided by
   // any .service files"), which is a refusal, not a missing bus.

@@ -3,6 +3,7 @@ one line per check with a closing 'N passed, N failed', the refusal to run
 against an engine that holds supervised containers the tests did not create
 (the daemon would manage them), the fake cloud's closing check and the
 removal of a test's work directory."""
+import json
 import os
 import shutil
 import socket
@@ -57,6 +58,15 @@ def summary(label):
     passed = sum(results)
     print(f"{label}: {passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1
+
+
+def app_containers(app_id, stopped_too=False):
+    """service name -> (container id, image id) of an app's containers."""
+    out = {}
+    for cid in docker("ps", "-aq" if stopped_too else "-q", "--filter", f"label=io.balena.app-id={app_id}").split():
+        info = json.loads(docker("inspect", cid))[0]
+        out[info["Config"]["Labels"]["io.balena.service-name"]] = (info["Id"], info["Image"])
+    return out
 
 
 def check_no_unexpected_calls(cloud):

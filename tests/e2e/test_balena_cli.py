@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 
-from e2e_common import check, docker, refuse_foreign_engine, remove_app_objects, remove_work_dir, summary  # noqa: E402
+from e2e_common import app_containers, check, docker, refuse_foreign_engine, remove_app_objects, remove_work_dir, summary  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
 
 LABEL = "e2e.balena_cli"
@@ -159,11 +159,7 @@ def write_hello(root, message):
 
 def containers():
     """service name -> (container id, image id) of the CLI's app."""
-    out = {}
-    for cid in docker("ps", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        info = json.loads(docker("inspect", cid))[0]
-        out[info["Config"]["Labels"]["io.balena.service-name"]] = (info["Id"], info["Image"])
-    return out
+    return app_containers(APP_ID)
 
 
 def file_in(cid, path):

@@ -21,7 +21,7 @@ import threading
 import time
 import urllib.request
 
-from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
+from e2e_common import app_containers, check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
@@ -36,11 +36,7 @@ COMMAND = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
 
 def containers():
     """service name -> (container id, image id) of this run's containers."""
-    out = {}
-    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        info = json.loads(docker("inspect", cid))[0]
-        out[info["Config"]["Labels"]["io.balena.service-name"]] = (info["Id"], info["Image"])
-    return out
+    return app_containers(APP_ID, stopped_too=True)
 
 
 def build(image, revision):
