@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace {
 
@@ -77,16 +78,30 @@ struct GssBuffer {
 // The text of a failed GSS-API call. It must succeed: libcurl asks for the
 // text until it gets one (or a message context other than 0), so a failing
 // stub here spun it forever on a SOCKS5 proxy that offers GSS-API. One
-// message (context 0: no more); the text is static, and gss_release_buffer
-// releases nothing.
+// message (context 0: no more), allocated with malloc as the real library's
+// are, because libcurl hands it back to gss_release_buffer.
 std::uint32_t gss_display_status(std::uint32_t* minor, std::uint32_t /*status*/, int /*status_type*/,
                                  void* /*mechanism*/, std::uint32_t* message_context, GssBuffer* text) {
-  static char left_out_text[] = "GSS-API (Kerberos) is left out of this build";
+  static constexpr char kLeftOutText[] = "GSS-API (Kerberos) is left out of this build";
   if (minor != nullptr) *minor = 0;
   if (message_context != nullptr) *message_context = 0;
   if (text != nullptr) {
-    text->length = sizeof left_out_text - 1;
-    text->value = left_out_text;
+    text->value = std::malloc(sizeof kLeftOutText);
+    text->length = text->value != nullptr ? sizeof kLeftOutText - 1 : 0;
+    if (text->value != nullptr) std::memcpy(text->value, kLeftOutText, sizeof kLeftOutText);
+  }
+  return 0;  // GSS_S_COMPLETE
+}
+
+// Frees with free() as the real library does: libcurl releases through it
+// both the texts above and buffers it allocated itself (the SOCKS5 service
+// name it asks gss_import_name about; releasing nothing leaked it).
+std::uint32_t gss_release_buffer(std::uint32_t* minor, GssBuffer* buffer) {
+  if (minor != nullptr) *minor = 0;
+  if (buffer != nullptr) {
+    std::free(buffer->value);
+    buffer->value = nullptr;
+    buffer->length = 0;
   }
   return 0;  // GSS_S_COMPLETE
 }
@@ -99,7 +114,6 @@ GSS_FAILS(gss_inquire_context)
 GSS_FAILS(gss_unwrap)
 GSS_FAILS(gss_wrap)
 GSS_RELEASES(gss_delete_sec_context)
-GSS_RELEASES(gss_release_buffer)
 GSS_RELEASES(gss_release_name)
 
 // LDAP (libldap, liblber)
