@@ -222,6 +222,11 @@ void CloudLogs::on_event(const LogEvent& event) {
   if (auto line = cloud_log_line(event)) queue_.push(std::move(*line));
 }
 
+void CloudLogs::wait_for_room() {
+  if (!send_.load(std::memory_order_relaxed)) return;
+  queue_.wait_for_room(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+}
+
 void CloudLogs::on_sent(const std::vector<cloud::QueuedLine>& sent) {
   std::map<std::string, std::int64_t> moved;
   {

@@ -9,8 +9,9 @@
 //    uuid and key (lines are then dropped, not queued, as balena);
 //  - where each container was sent up to (the store's log_cursor table):
 //    ContainerLogs resumes each container from there after a restart;
-//  - with persistentLogging on, the older half of a full memory buffer
-//    spills to the store's bounded log table.
+//  - with persistentLogging on, the older half of a half-full memory buffer
+//    spills to the store's bounded log table, and the log followers wait
+//    for that write rather than overflow the memory meanwhile.
 #pragma once
 
 #include <atomic>
@@ -85,6 +86,10 @@ class CloudLogs {
   // Where a container's output was sent (or spilled) up to, from the store
   // at start: ContainerLogs reads on from there.
   [[nodiscard]] std::optional<std::int64_t> resume_point(const std::string& container_id);
+  // For the log followers, before each container line: while lines go to
+  // the cloud and spill to disk, waits (up to 5 s) for the spill to make
+  // room rather than let a burst overflow the memory meanwhile.
+  void wait_for_room();
   // Drops the resume points of containers not in `existing` (removed by an
   // update while the supervisor ran, or while it was down), so the store
   // keeps one row per container the device has, not one per container it

@@ -95,6 +95,11 @@ void ContainerLogs::set_resume_point(ResumePoint resume_point) {
   resume_point_ = std::move(resume_point);
 }
 
+void ContainerLogs::set_before_line(BeforeLine before_line) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  before_line_ = std::move(before_line);
+}
+
 void ContainerLogs::stop() {
   stopping_ = true;
   const std::lock_guard<std::mutex> lock(mutex_);
@@ -151,7 +156,8 @@ void ContainerLogs::sync() {
     Follower follower;
     follower.ended = ended;
     follower.thread = std::thread([this, container_id = container.id, options, service, service_id, level, after,
-                                   ended, read_until = read_until_, read_mutex = read_until_mutex_] {
+                                   ended, read_until = read_until_, read_mutex = read_until_mutex_,
+                                   before_line = before_line_] {
       (void)docker_.stream_logs(
           container_id, options,
           [&](engine::docker::OutputStream stream, std::string_view text) {
@@ -168,6 +174,7 @@ void ContainerLogs::sync() {
             // Read or sent already. Only the starting point counts: two
             // lines of one stream may carry the same time.
             if (time_ns > 0 && time_ns <= after) return;
+            if (before_line) before_line();
             if (time_ns > 0) {
               const std::lock_guard<std::mutex> read_lock(*read_mutex);
               (*read_until)[container_id] = time_ns;

@@ -37,6 +37,10 @@ class ContainerLogs {
  public:
   // Where the cloud last took a container's output (engine ns), if known.
   using ResumePoint = std::function<std::optional<std::int64_t>(const std::string& container_id)>;
+  // Called before each line is handed on; may block, holding the
+  // container's further output with the engine (the cloud logs' spill
+  // making room).
+  using BeforeLine = std::function<void()>;
 
   ContainerLogs(const engine::docker::Client& docker, Logger& log);
   ~ContainerLogs();
@@ -45,6 +49,7 @@ class ContainerLogs {
 
   // Set before the first sync().
   void set_resume_point(ResumePoint resume_point);
+  void set_before_line(BeforeLine before_line);
   // Attaches to every running supervised container not followed yet.
   void sync();
   void stop();
@@ -59,6 +64,7 @@ class ContainerLogs {
   Logger& log_;
   const std::int64_t started_at_;  // output from before the daemon started is not replayed
   ResumePoint resume_point_;
+  BeforeLine before_line_;
   std::mutex mutex_;
   std::map<std::string, Follower> followers_;  // by container id
   // Per container id, the engine time of the last line read in this run.

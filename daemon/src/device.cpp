@@ -259,6 +259,7 @@ bool Device::start(std::string& error) {
     });
     watch_.container_logs().set_resume_point(
         [this](const std::string& container_id) { return cloud_logs_->resume_point(container_id); });
+    watch_.container_logs().set_before_line([this] { cloud_logs_->wait_for_room(); });
     cloud_logs_->start();
     if (auto containers = supervised_container_ids(docker_)) cloud_logs_->forget_removed_containers(*containers);
     api_.set_update_handler([this](engine::Force force, bool cancel) { return cloud_->request_update(force, cancel); });

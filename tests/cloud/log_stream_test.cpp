@@ -2,6 +2,7 @@
 // and the stream's lifecycle against the fake cloud.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -72,6 +73,27 @@ class MemorySpill final : public cloud::LogSpill {
   std::size_t capacity_;
   std::int64_t seq_ = 0;
   std::vector<std::pair<std::int64_t, cloud::LogLine>> rows_;
+};
+
+// A spill whose every write takes a while, as a synced SQLite transaction
+// on a slow disk does; or fails, as on a full one.
+class SlowSpill final : public cloud::LogSpill {
+ public:
+  explicit SlowSpill(milliseconds write_time, bool fails = false) : write_time_(write_time), fails_(fails) {}
+  engine::Result<std::int64_t> append(const std::vector<cloud::LogLine>& lines) override {
+    std::this_thread::sleep_for(write_time_);
+    if (fails_) return engine::Error{engine::ErrorKind::Store, "disk full"};
+    return disk_.append(lines);
+  }
+  engine::Result<std::vector<std::pair<std::int64_t, cloud::LogLine>>> oldest(std::size_t limit) override {
+    return disk_.oldest(limit);
+  }
+  engine::Status remove_through(std::int64_t seq) override { return disk_.remove_through(seq); }
+
+ private:
+  milliseconds write_time_;
+  bool fails_;
+  MemorySpill disk_{100000};
 };
 
 std::vector<std::string> messages(const std::vector<cloud::QueuedLine>& lines) {
@@ -225,6 +247,87 @@ TEST_CASE("a spill's own bound drops its oldest lines, counted in the warning") 
   CHECK(sent.back() == fmt::format("Warning: Suppressed {} message(s) due to high load", suppressed));
   CHECK(sent.size() == 100 - static_cast<std::size_t>(suppressed) + 1);
   CHECK(sent[sent.size() - 2] == "line 99");
+}
+
+namespace {
+
+// A burst of `count` lines into a 1,000-byte queue whose spill takes 20 ms
+// a write, with a consumer that maintains it as the stream's thread does.
+// What the queue holds at the end, in order.
+std::vector<std::string> burst_through_slow_spill(cloud::LogQueue& queue, int count, bool wait_for_room,
+                                                  std::vector<std::string>& expected) {
+  SlowSpill spill(milliseconds(20));
+  queue.set_spill(&spill);
+  std::atomic<bool> done{false};
+  std::thread consumer([&] {
+    while (!done) {
+      queue.wait(std::chrono::steady_clock::now() + milliseconds(50), cloud::LogQueue::WaitFor::Maintenance);
+      REQUIRE_FALSE(queue.maintain());
+    }
+  });
+  for (int i = 0; i < count; ++i) {
+    expected.push_back(fmt::format("burst {}", i));
+    if (wait_for_room) queue.wait_for_room(std::chrono::steady_clock::now() + milliseconds(10000));
+    queue.push(system_line(expected.back(), 1));
+  }
+  done = true;
+  queue.wake();
+  consumer.join();
+  auto sent = drain(queue);
+  queue.set_spill(nullptr);
+  return sent;
+}
+
+}  // namespace
+
+TEST_CASE("a producer that waits for room loses nothing of a burst while the spill's slow write runs") {
+  std::vector<std::string> expected;
+  cloud::LogQueue waiting(cloud::LogQueueOptions{1000});
+  CHECK(burst_through_slow_spill(waiting, 300, true, expected) == expected);
+  CHECK(waiting.stats().suppressed_total == 0);
+  CHECK(waiting.stats().spilled_total > 0);
+  // The same burst from a producer that does not wait loses lines: the
+  // memory fills while the write runs.
+  expected.clear();
+  cloud::LogQueue dropping(cloud::LogQueueOptions{1000});
+  const auto sent = burst_through_slow_spill(dropping, 300, false, expected);
+  CHECK(dropping.stats().suppressed_total > 0);
+  CHECK(sent.back().starts_with("Warning: Suppressed"));
+}
+
+TEST_CASE("waiting for room: not without a spill, not after a failed spill, not again after a timed-out wait") {
+  const auto fill = [](cloud::LogQueue& queue) {
+    for (int i = 0; queue.stats().memory_bytes < 800; ++i) queue.push(system_line(fmt::format("line {}", i), 1));
+  };
+  // Returns within `limit` although the deadline is a minute away.
+  const auto returns_at_once = [](cloud::LogQueue& queue) {
+    const auto started = std::chrono::steady_clock::now();
+    queue.wait_for_room(started + std::chrono::minutes(1));
+    return std::chrono::steady_clock::now() - started < std::chrono::seconds(20);
+  };
+  cloud::LogQueue no_spill(cloud::LogQueueOptions{1000});
+  fill(no_spill);
+  CHECK(returns_at_once(no_spill));
+
+  cloud::LogQueue failing(cloud::LogQueueOptions{1000});
+  SlowSpill broken(milliseconds(0), true);
+  failing.set_spill(&broken);
+  fill(failing);
+  CHECK(failing.maintain().has_value());
+  CHECK(returns_at_once(failing));
+
+  // Nobody maintains: the first wait runs to its deadline, the next ones
+  // do not wait until a spill succeeds.
+  cloud::LogQueue stuck(cloud::LogQueueOptions{1000});
+  SlowSpill spill(milliseconds(0));
+  stuck.set_spill(&spill);
+  fill(stuck);
+  const auto started = std::chrono::steady_clock::now();
+  stuck.wait_for_room(started + milliseconds(100));
+  CHECK(std::chrono::steady_clock::now() - started >= milliseconds(100));
+  CHECK(returns_at_once(stuck));
+  CHECK_FALSE(stuck.maintain().has_value());
+  CHECK(stuck.stats().memory_bytes < 750);
 }
 
 TEST_CASE("the stream delivers lines in order with the captured headers, gzip and chunked") {

@@ -35,13 +35,28 @@ void LogQueue::push(LogLine line) {
   if (notify) notify();
 }
 
+void LogQueue::wait_for_room(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto has_room = [this] {
+    return spill_ == nullptr || spill_stalled_ || memory_bytes_ < options_.memory_bytes / 4 * 3;
+  };
+  if (has_room()) return;
+  // The consumer may be waiting for a line or for maintenance: it is due.
+  changed_.notify_all();
+  if (!changed_.wait_until(lock, deadline, has_room)) spill_stalled_ = true;
+}
+
 void LogQueue::set_spill(LogSpill* spill) {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  spill_ = spill;
-  if (spill != nullptr) {
-    spill_read_ = spill;
-    spill_may_hold_lines_ = true;  // lines of an earlier run may wait there
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    spill_ = spill;
+    spill_stalled_ = false;
+    if (spill != nullptr) {
+      spill_read_ = spill;
+      spill_may_hold_lines_ = true;  // lines of an earlier run may wait there
+    }
   }
+  changed_.notify_all();  // producers waiting for room: cleared, there is no wait
 }
 
 void LogQueue::set_on_push(std::function<void()> on_push) {
@@ -68,8 +83,13 @@ std::optional<engine::Error> LogQueue::maintain() {
   // The disk write happens without the lock: producers keep pushing (to
   // the newer end) meanwhile.
   auto appended = spill->append(older);
-  const std::lock_guard<std::mutex> lock(mutex_);
-  if (!appended.ok()) return appended.error();
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!appended.ok()) {
+    spill_stalled_ = true;
+    lock.unlock();
+    changed_.notify_all();  // producers waiting for room: there will be none
+    return appended.error();
+  }
   const auto first = memory_.begin() + static_cast<std::ptrdiff_t>(in_flight_);
   memory_.erase(first, first + static_cast<std::ptrdiff_t>(older.size()));
   memory_bytes_ -= moved_bytes;
@@ -78,6 +98,9 @@ std::optional<engine::Error> LogQueue::maintain() {
   totals_.suppressed_total += appended.value();
   spill_read_ = spill;
   spill_may_hold_lines_ = true;
+  spill_stalled_ = false;
+  lock.unlock();
+  changed_.notify_all();  // room for the producers waiting
   return std::nullopt;
 }
 
@@ -134,12 +157,15 @@ std::optional<engine::Error> LogQueue::pop(const std::vector<QueuedLine>& sent) 
     add_suppressed_line_if_room();
     return std::nullopt;
   }
-  const std::lock_guard<std::mutex> lock(mutex_);
-  const std::size_t count = std::min(sent.size(), memory_.size());
-  for (std::size_t i = 0; i < count; ++i) memory_bytes_ -= memory_[i].json.size();
-  memory_.erase(memory_.begin(), memory_.begin() + static_cast<std::ptrdiff_t>(count));
-  in_flight_ = 0;
-  add_suppressed_line_if_room();
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const std::size_t count = std::min(sent.size(), memory_.size());
+    for (std::size_t i = 0; i < count; ++i) memory_bytes_ -= memory_[i].json.size();
+    memory_.erase(memory_.begin(), memory_.begin() + static_cast<std::ptrdiff_t>(count));
+    in_flight_ = 0;
+    add_suppressed_line_if_room();
+  }
+  changed_.notify_all();  // room for the producers waiting
   return std::nullopt;
 }
 

@@ -69,6 +69,15 @@ class LogQueue {
 
   // Producers. A line that does not fit is counted, not kept.
   void push(LogLine line);
+  // For a producer that can hold its input meanwhile (a container's output
+  // stays with the engine while its follower waits): with a spill set and
+  // the memory three quarters full, waits until maintain() made room, or
+  // `deadline`. Without it a burst would fill the memory while the spill's
+  // synced write runs, and lose its excess although the disk has room.
+  // Returns at once without a spill, after a failed spill, and after a
+  // wait that timed out (a consumer that does not maintain must not slow
+  // every line), until maintain() next succeeds.
+  void wait_for_room(std::chrono::steady_clock::time_point deadline);
   // Set (persistentLogging on) or cleared; the spill outlives its use here.
   // Lines already on disk are sent first whether or not the spill is still set.
   void set_spill(LogSpill* spill);
@@ -114,6 +123,7 @@ class LogQueue {
   LogSpill* spill_ = nullptr;
   LogSpill* spill_read_ = nullptr;  // where spilled lines wait (kept when the spill is cleared)
   bool spill_may_hold_lines_ = false;
+  bool spill_stalled_ = false;  // the last spill failed, or a wait_for_room() timed out
   std::function<void()> on_push_;
   LogQueueStats totals_;
 };
