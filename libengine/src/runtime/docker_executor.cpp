@@ -31,6 +31,17 @@ Status gone_is_fine(const docker::Status& status) {
   return failed(status.error());
 }
 
+// As gone_is_fine, and a 409 "removal of container <name> is already in
+// progress" too: someone else removes it (its AutoRemove, a CLI live push
+// cleaning up its own), so it is as good as gone.
+Status removed_or_being_removed(const docker::Status& status) {
+  if (!status.ok() && status.error().kind == docker::ErrorKind::conflict &&
+      status.error().message.find("is already in progress") != std::string::npos) {
+    return Status::success();
+  }
+  return gone_is_fine(status);
+}
+
 // A network or volume create body from the compose module.
 Status compose_body(const reconcile::Parsed<json>& parsed, const std::string& what, json& body) {
   if (!parsed.ok()) {
@@ -151,8 +162,8 @@ Status DockerExecutor::kill(const reconcile::Service& current) {
   if (Status stopped = gone_is_fine(docker_.stop_container(*current.container_id, std::nullopt)); !stopped.ok()) {
     return stopped;
   }
-  return gone_is_fine(docker_.remove_container(*current.container_id, docker::RemoveVolumes::remove,
-                                               docker::Force::no));
+  return removed_or_being_removed(
+      docker_.remove_container(*current.container_id, docker::RemoveVolumes::remove, docker::Force::no));
 }
 
 Status DockerExecutor::stop(const reconcile::Service& current) {
@@ -164,8 +175,8 @@ Status DockerExecutor::stop(const reconcile::Service& current) {
 Status DockerExecutor::remove_dead(const reconcile::Service& current) {
   bool gone = false;
   if (Status checked = verify(current, gone); !checked.ok() || gone) return checked;
-  return gone_is_fine(docker_.remove_container(*current.container_id, docker::RemoveVolumes::remove,
-                                               docker::Force::yes));
+  return removed_or_being_removed(
+      docker_.remove_container(*current.container_id, docker::RemoveVolumes::remove, docker::Force::yes));
 }
 
 Status DockerExecutor::start(const reconcile::Service& target, AlreadyRunning already_running) {

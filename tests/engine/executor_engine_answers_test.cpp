@@ -1,9 +1,12 @@
-// A start the engine answers with 304 (already running) for a container the
-// snapshot saw not running: the engine's views of the container disagree
-// (dockerd after a full disk, docs/reliability.md). The client reports the
-// 304 apart from a start, and the executor fails such a Start step, so the
-// apply loop backs off instead of planning the same start again at once.
-// Against an in-process HTTP server standing in for the engine.
+// Engine answers the executor must read right, against an in-process HTTP
+// server standing in for the engine:
+// - a start answered 304 (already running) for a container the snapshot saw
+//   not running: the engine's views of the container disagree (dockerd
+//   after a full disk, docs/reliability.md). The client reports the 304
+//   apart from a start, and the executor fails such a Start step, so the
+//   apply loop backs off instead of planning the same start again at once;
+// - a removal answered 409 "removal ... is already in progress": someone
+//   else removes the container, so a Kill or Remove step is done.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -39,6 +42,24 @@ struct FakeEngine {
                                                                 : R"({"message": "no space left on device"})",
                                            "application/json");
                          });
+    // A container that is service "db" of app 1; its removal answers
+    // `remove_status` with `remove_message`.
+    server.routes().Get(R"(/v1\.41/containers/([^/]+)/json)", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(nlohmann::json{{"Id", req.matches[1].str()},
+                                     {"Name", "/db_11_22_0123456789abcdef0123456789abcdef"},
+                                     {"Config", {{"Labels", {{"io.balena.app-id", "1"},
+                                                             {"io.balena.service-name", "db"}}}}},
+                                     {"State", {{"Running", true}}}}
+                          .dump(),
+                      "application/json");
+    });
+    server.routes().Post(R"(/v1\.41/containers/([^/]+)/stop)",
+                         [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+    server.routes().Delete(R"(/v1\.41/containers/([^/]+))", [this](const httplib::Request&, httplib::Response& res) {
+      ++removals;
+      res.status = remove_status;
+      if (remove_status != 204) res.set_content(nlohmann::json{{"message", remove_message}}.dump(), "application/json");
+    });
     server.start();
   }
   [[nodiscard]] engine::docker::Client client() const {
@@ -51,6 +72,9 @@ struct FakeEngine {
   cloud_test::TestServer server;
   std::atomic<int> starts{0};
   std::atomic<int> updates{0};
+  std::atomic<int> removals{0};
+  int remove_status = 204;
+  std::string remove_message;
   std::mutex mutex;
   std::vector<std::string> update_paths;
   std::vector<std::string> update_bodies;
@@ -139,4 +163,24 @@ TEST_CASE("a Start step the engine carries out succeeds, and updates nothing") {
   CHECK(run_step(engine.client(), start_of_existing("0123456789abcdef")).ok());
   CHECK(engine.starts == 1);
   CHECK(engine.updates == 0);
+}
+
+TEST_CASE("a removal the engine says is already in progress ends a Kill or Remove step as done") {
+  reconcile::Service current;
+  current.app_id = 1;
+  current.service_name = "db";
+  current.container_id = "0123456789abcdef";
+  FakeEngine engine(204);
+  engine.remove_status = 409;
+  engine.remove_message = "removal of container db_11_22_0123456789abcdef0123456789abcdef is already in progress";
+  CHECK(run_step(engine.client(), reconcile::Kill{current, "the target drops it"}).ok());
+  CHECK(run_step(engine.client(), reconcile::Remove{current, "dead"}).ok());
+  CHECK(engine.removals == 2);
+  SECTION("another conflict still fails the step") {
+    engine.remove_message = "You cannot remove a running container 0123456789abcdef. Stop the container first";
+    const engine::Status status = run_step(engine.client(), reconcile::Kill{current, "the target drops it"});
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.error().kind == engine::ErrorKind::Conflict);
+    CHECK_THAT(status.error().message, Catch::Contains("Stop the container first"));
+  }
 }
