@@ -62,13 +62,18 @@ std::vector<std::string> running_services(const reconcile::State& state) {
   return out;
 }
 
+// The example's device in the model engine, and a loop over it that is not
+// running yet: a test sets the device up, then runs the loop.
+struct ExampleLoop {
+  reconcile::PlanRequest request = example();
+  engine::ModelDevice device{{request.current, request.context}};
+  supervisor::Logger log{supervisor::Level::Error};
+  supervisor::ApplyLoop loop{device, device, log, fast_options()};
+};
+
 }  // namespace
 
-TEST_CASE("the loop carries the device to its target and settles") {
-  const auto request = example();
-  engine::ModelDevice device({request.current, request.context});
-  supervisor::Logger log(supervisor::Level::Error);
-  supervisor::ApplyLoop loop(device, device, log, fast_options());
+TEST_CASE_METHOD(ExampleLoop, "the loop carries the device to its target and settles") {
   Running running(loop);
   loop.set_target(request.target);
   REQUIRE(wait_until([&] { return loop.status().settled; }));
@@ -77,16 +82,12 @@ TEST_CASE("the loop carries the device to its target and settles") {
   CHECK(device.world().context.locks_held.empty());
 }
 
-TEST_CASE("a failing step is retried with backoff until it succeeds") {
-  const auto request = example();
-  engine::ModelDevice device({request.current, request.context});
+TEST_CASE_METHOD(ExampleLoop, "a failing step is retried with backoff until it succeeds") {
   device.fail_next("fetch", 3, "registry unreachable");
-  supervisor::Logger log(supervisor::Level::Error);
   std::vector<std::string> failures;
   log.subscribe([&](const supervisor::LogEvent& e) {
     if (e.event == "step-failed") failures.push_back(e.message);
   });
-  supervisor::ApplyLoop loop(device, device, log, fast_options());
   Running running(loop);
   loop.set_target(request.target);
   REQUIRE(wait_until([&] { return loop.status().settled; }));
@@ -95,18 +96,14 @@ TEST_CASE("a failing step is retried with backoff until it succeeds") {
   CHECK(running_services(device.world().current) == running_services(request.target));
 }
 
-TEST_CASE("a cancelled step is an interruption: no failure line for the log streams") {
-  const auto request = example();
-  engine::ModelDevice device({request.current, request.context});
+TEST_CASE_METHOD(ExampleLoop, "a cancelled step is an interruption: no failure line for the log streams") {
   device.fail_next("fetch", 1, "cancelled before it started", engine::ErrorKind::Cancelled);
-  supervisor::Logger log(supervisor::Level::Error);
   std::vector<std::string> failures, system_lines, cancelled;
   log.subscribe([&](const supervisor::LogEvent& e) {
     if (e.event == "step-failed") failures.push_back(e.message);
     if (e.event == "step-cancelled") cancelled.push_back(e.message);
     if (!e.system_text.empty()) system_lines.push_back(e.system_text);
   });
-  supervisor::ApplyLoop loop(device, device, log, fast_options());
   Running running(loop);
   loop.set_target(request.target);
   REQUIRE(wait_until([&] { return loop.status().settled; }));
@@ -116,11 +113,7 @@ TEST_CASE("a cancelled step is an interruption: no failure line for the log stre
   CHECK(running_services(device.world().current) == running_services(request.target));
 }
 
-TEST_CASE("a new target replaces the old one, even in the middle of an update") {
-  const auto request = example();
-  engine::ModelDevice device({request.current, request.context});
-  supervisor::Logger log(supervisor::Level::Error);
-  supervisor::ApplyLoop loop(device, device, log, fast_options());
+TEST_CASE_METHOD(ExampleLoop, "a new target replaces the old one, even in the middle of an update") {
   Running running(loop);
   loop.set_target(request.target);
   loop.set_target(reconcile::State{});  // then: remove everything
@@ -128,16 +121,12 @@ TEST_CASE("a new target replaces the old one, even in the middle of an update") 
   CHECK(device.world().current.apps.empty());
 }
 
-TEST_CASE("a new target is applying from the moment it is set, before the loop has taken it up") {
+TEST_CASE_METHOD(ExampleLoop, "a new target is applying from the moment it is set, before the loop has taken it up") {
   // `balena push` (live) posts the target and asks /v2/state/status at once:
   // an "applied" left from the earlier target made livepush take the
   // container about to be replaced, and every later file sync then went to
   // a removed container. The balena supervisor marks the apply in progress
   // before it answers the POST.
-  const auto request = example();
-  engine::ModelDevice device({request.current, request.context});
-  supervisor::Logger log(supervisor::Level::Error);
-  supervisor::ApplyLoop loop(device, device, log, fast_options());
   {
     Running running(loop);
     loop.set_target(request.target);
@@ -182,12 +171,8 @@ std::optional<reconcile::Service> find_service(const reconcile::State& state, co
 
 }  // namespace
 
-TEST_CASE("an update over a user's lock waits; the same target forced goes through") {
-  const auto request = example();
-  engine::ModelDevice device({request.current, request.context});
+TEST_CASE_METHOD(ExampleLoop, "an update over a user's lock waits; the same target forced goes through") {
   device.hold_user_lock(kApp);
-  supervisor::Logger log(supervisor::Level::Error);
-  supervisor::ApplyLoop loop(device, device, log, fast_options());
   Running running(loop);
   loop.set_target(request.target);
   REQUIRE(wait_until([&] { return loop.status().failures > 0; }));
@@ -200,12 +185,8 @@ TEST_CASE("an update over a user's lock waits; the same target forced goes throu
   CHECK(running_services(device.world().current) == running_services(request.target));
 }
 
-TEST_CASE("a forced update request reaches the planner while the loop backs off from a lock") {
-  const auto request = example();
-  engine::ModelDevice device({request.current, request.context});
+TEST_CASE_METHOD(ExampleLoop, "a forced update request reaches the planner while the loop backs off from a lock") {
   device.hold_user_lock(kApp);
-  supervisor::Logger log(supervisor::Level::Error);
-  supervisor::ApplyLoop loop(device, device, log, fast_options());
   Running running(loop);
   loop.set_target(request.target);
   REQUIRE(wait_until([&] { return loop.status().failures > 0; }));
@@ -214,11 +195,7 @@ TEST_CASE("a forced update request reaches the planner while the loop backs off 
   CHECK(running_services(device.world().current) == running_services(request.target));
 }
 
-TEST_CASE("an intermediate target over a user's lock fails as Locked and changes nothing; forced it runs") {
-  const auto request = example();
-  engine::ModelDevice device({request.current, request.context});
-  supervisor::Logger log(supervisor::Level::Error);
-  supervisor::ApplyLoop loop(device, device, log, fast_options());
+TEST_CASE_METHOD(ExampleLoop, "an intermediate target over a user's lock fails as Locked and changes nothing; forced it runs") {
   Running running(loop);
   loop.set_target(request.target);
   REQUIRE(wait_until([&] { return loop.status().settled; }));
@@ -241,11 +218,7 @@ TEST_CASE("an intermediate target over a user's lock fails as Locked and changes
   }));
 }
 
-TEST_CASE("a service stopped through an override stays stopped; a start asked for starts it again") {
-  const auto request = example();
-  engine::ModelDevice device({request.current, request.context});
-  supervisor::Logger log(supervisor::Level::Error);
-  supervisor::ApplyLoop loop(device, device, log, fast_options());
+TEST_CASE_METHOD(ExampleLoop, "a service stopped through an override stays stopped; a start asked for starts it again") {
   Running running(loop);
   loop.set_target(request.target);
   REQUIRE(wait_until([&] { return loop.status().settled; }));
