@@ -249,18 +249,23 @@ TEST_CASE("blink: no LED file is no LED; a brightness file blinks and ends dark"
   quick.on = std::chrono::milliseconds(20);
   quick.off = std::chrono::milliseconds(20);
   quick.pause = std::chrono::milliseconds(20);
-  quick.duration = std::chrono::milliseconds(300);
+  quick.duration = std::chrono::milliseconds(2000);
   d.api->set_identify_led(std::make_unique<supervisor::SysfsLed>(led, quick));
   const auto asked = std::chrono::steady_clock::now();
   CHECK(d.api->blink());
-  CHECK(std::chrono::steady_clock::now() - asked < std::chrono::milliseconds(100));  // not waiting for the pattern
+  // Not waiting for the pattern (2 s), with room for a loaded machine.
+  CHECK(std::chrono::steady_clock::now() - asked < std::chrono::milliseconds(1500));
   bool lit = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (!lit && std::chrono::steady_clock::now() < deadline) {
+  while (!lit && std::chrono::steady_clock::now() < asked + std::chrono::seconds(2)) {
     lit = d.dir.read("led") == "1";
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   CHECK(lit);
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  CHECK(d.dir.read("led") == "0");
+  // Dark once the pattern is over.
+  bool dark = false;
+  while (!dark && std::chrono::steady_clock::now() < asked + std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    dark = std::chrono::steady_clock::now() > asked + quick.duration && d.dir.read("led") == "0";
+  }
+  CHECK(dark);
 }
