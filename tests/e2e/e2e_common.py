@@ -84,3 +84,16 @@ def remove_work_dir(work):
         print(f"kept: {work}")
     else:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def wait_until(what, fn, timeout=60, interval=0.5):
+    """fn()'s first true value, asked every `interval` seconds; an
+    AssertionError naming `what` and fn()'s last value after `timeout`."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"{what}: not within {timeout}s (last: {str(last)[:500]})")

@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, check_no_unexpected_calls, docker, free_port, refuse_foreign_engine, remove_app_objects, remove_work_dir, summary  # noqa: E402
+from e2e_common import check, check_no_unexpected_calls, docker, free_port, refuse_foreign_engine, remove_app_objects, remove_work_dir, summary, wait_until  # noqa: E402
 import uuid as uuidlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -142,17 +142,6 @@ class Daemon(e2e_daemon.Daemon):
                 poke()
             time.sleep(0.5)
         raise AssertionError(f"{commit} not applied within {timeout}s: {last}\n" + self.logs()[-4000:])
-
-
-def wait_until(what, fn, timeout=60, interval=0.5):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what}: not within {timeout}s (last: {last})")
 
 
 def report_shows(cloud, uuid, commit, services=("main", "side")):

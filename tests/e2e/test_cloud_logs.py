@@ -23,7 +23,7 @@ import time
 import uuid as uuidlib
 
 import e2e_daemon
-from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, remove_work_dir, summary
+from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, remove_work_dir, summary, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fake_cloud"))
@@ -85,17 +85,6 @@ class Daemon(e2e_daemon.Daemon):
             json.dump({"apiEndpoint": cloud_url, "uuid": UUID, "deviceApiKey": DEVICE_KEY, "deviceId": device_id,
                        "registered_at": int(time.time() * 1000), "applicationId": APP_ID,
                        "deviceType": "generic-amd64"}, f)
-
-
-def wait_until(what, fn, timeout=60, interval=0.5):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what}: not within {timeout}s (last: {str(last)[:500]})")
 
 
 class Received:

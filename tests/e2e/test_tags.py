@@ -20,7 +20,7 @@ import time
 import uuid as uuidlib
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, check_no_unexpected_calls, free_port, remove_app_objects, remove_work_dir, summary  # noqa: E402
+from e2e_common import check, check_no_unexpected_calls, free_port, remove_app_objects, remove_work_dir, summary, wait_until  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fake_cloud"))
@@ -34,17 +34,6 @@ PROVISIONING_KEY = "e2e-provisioning-key"
 LOCAL_KEY = "e2e_secret_key"
 AUTH = {"Authorization": f"Bearer {LOCAL_KEY}"}
 FLEET = {APP_UUID: {"id": APP_ID, "name": "e2e-tags", "class": "fleet", "is_host": False, "releases": {}}}
-
-
-def wait_until(what, fn, timeout=30, interval=0.2):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what}: not within {timeout}s (last: {last})")
 
 
 class Daemon(e2e_daemon.Daemon):
