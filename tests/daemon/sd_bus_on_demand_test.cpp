@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <unistd.h>
@@ -55,11 +57,12 @@ class PrivateBus {
       pid_ = -1;
       return;
     }
+    // The socket file appears at bind(), before listen(): wait until a
+    // connection is taken (a client in between was refused, -ECONNREFUSED).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!fs::exists(socket) && std::chrono::steady_clock::now() < deadline) {
+    while (!(listening_ = accepts(socket)) && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    listening_ = fs::exists(socket);
   }
   ~PrivateBus() {
     if (pid_ > 0) {
@@ -72,6 +75,19 @@ class PrivateBus {
   [[nodiscard]] bool listening() const { return listening_; }
 
  private:
+  static bool accepts(const fs::path& socket) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const std::string path = socket.string();
+    if (path.size() >= sizeof address.sun_path) return false;
+    path.copy(address.sun_path, path.size());
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    const bool connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return connected;
+  }
+
   pid_t pid_ = -1;
   bool listening_ = false;
 };
