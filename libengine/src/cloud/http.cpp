@@ -152,10 +152,8 @@ struct HttpClient::Impl {
   // is new for every exchange: libcurl 7.88 keeps a pointer to the previous
   // answer's freed header list in the handle, and an answer whose first
   // header line is folded (starts with a space) then reads freed memory
-  // (docs/fuzzing.md, cloud_answer). Declared before `handle`, which must go
-  // first.
+  // (docs/fuzzing.md, cloud_answer).
   std::unique_ptr<CURLSH, ShareDeleter> share;
-  curl::Easy handle;  // the last exchange's
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> bytes_sent{0};
   std::atomic<std::uint64_t> bytes_received{0};
@@ -185,8 +183,6 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
   for (const curl_lock_data shared : {CURL_LOCK_DATA_CONNECT, CURL_LOCK_DATA_SSL_SESSION, CURL_LOCK_DATA_DNS}) {
     curl_share_setopt(impl->share.get(), CURLSHOPT_SHARE, shared);
   }
-  impl->handle = curl::make_easy();
-  if (!impl->handle) return Error{ErrorKind::Connect, 0, "http client", "curl_easy_init failed", std::nullopt};
   if (impl->options.extra_ca_pem) {
     // CURLOPT_CAINFO_BLOB replaces libcurl's default CA file (only the CA
     // directory, where built in, is still read), so the blob carries the
@@ -194,8 +190,10 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
     // store (cloud-protocol §0.2). A system without a bundle file trusts
     // the extra root (and the CA directory) only, which is what an
     // openBalena with a private CA needs.
+    const curl::Easy probe = curl::make_easy();
+    if (!probe) return Error{ErrorKind::Connect, 0, "http client", "curl_easy_init failed", std::nullopt};
     char* default_bundle = nullptr;
-    curl_easy_getinfo(impl->handle.get(), CURLINFO_CAINFO, &default_bundle);
+    curl_easy_getinfo(probe.get(), CURLINFO_CAINFO, &default_bundle);
     std::string system;
     if (default_bundle != nullptr) {
       std::ifstream in(default_bundle, std::ios::binary);
@@ -251,7 +249,7 @@ Result<HttpResponse> HttpClient::Impl::perform(const HttpRequest& request) {
   const std::lock_guard lock(mutex);
   // A new handle for every exchange (see `share`); the connection and TLS
   // session caches are the share's, so keep-alive still works.
-  handle = curl::make_easy();
+  const curl::Easy handle = curl::make_easy();
   if (!handle) return fail(ErrorKind::Connect, 0, "curl_easy_init failed");
   CURL* curl = handle.get();
   curl_easy_setopt(curl, CURLOPT_SHARE, share.get());
