@@ -21,7 +21,7 @@ import threading
 import time
 import urllib.request
 
-from e2e_common import app_containers, check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
+from e2e_common import app_containers, check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary, wait_until  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
@@ -107,13 +107,11 @@ def environment(cid):
 
 
 def wait_for(what, predicate, timeout=60, daemon=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"{what}: not within {timeout}s" + ("\n" + daemon.logs()[-3000:] if daemon else ""))
+    """wait_until, with the daemon's last log lines in the failure."""
+    try:
+        return wait_until(what, predicate, timeout)
+    except AssertionError as error:
+        raise AssertionError(f"{error}" + ("\n" + daemon.logs()[-3000:] if daemon else "")) from None
 
 
 def cleanup():
