@@ -53,7 +53,8 @@ std::optional<std::string> service_mismatch(const Service& c, const Service& t, 
 }
 
 // Services that wait without a step when the run stops: the requires-reboot
-// ones created but not started while a reboot is pending (§3.4), the
+// ones not running while a reboot is pending (§3.4: created and not started,
+// or exited, they start after the reboot), the
 // services whose dependency must not run and never has (a dependency counts
 // as started only once it ran, as balena's dependenciesMetForServiceStart),
 // and, transitively, the services that depend on either.
@@ -63,7 +64,8 @@ std::set<std::string> held_back(const App& current, const App& target, bool rebo
   for (const Service& t : target.services) {
     const Service* c = detail::find_service(current, t.service_name);
     const bool not_started = c != nullptr && detail::never_started(*c);
-    if (reboot_pending_ok && t.config().requires_reboot && not_started) held.insert(t.service_name);
+    const bool not_running = c != nullptr && c->status != ServiceStatus::Running;
+    if (reboot_pending_ok && t.config().requires_reboot && not_running) held.insert(t.service_name);
     if (stuck && !t.running && (c == nullptr || not_started)) never_runs.insert(t.service_name);
   }
   for (bool grew = true; grew;) {
