@@ -14,12 +14,17 @@ json string_map(const std::map<std::string, std::string>& map) {
 }
 
 json service_json(const Service& service, bool is_current) {
+  // `running` is the service's, not its config's: the model engine stops a
+  // container and keeps its config, whose composition still says it runs.
+  // The reader takes running from the composition, so write the service's.
+  json composition = json::parse(service.config().composition);
+  if (composition.value("running", true) != service.running) composition["running"] = service.running;
   json out = {
       {"serviceName", service.service_name}, {"appId", service.app_id},
       {"appUuid", service.app_uuid},         {"serviceId", service.service_id},
       {"imageId", service.image_id},         {"releaseId", service.release_id},
       {"commit", service.commit},            {"image", service.image},
-      {"composition", json::parse(service.config().composition)},
+      {"composition", std::move(composition)},
   };
   if (service.docker_image_id) out["dockerImageId"] = *service.docker_image_id;
   if (is_current) {
