@@ -84,3 +84,45 @@ TEST_CASE("a hand-over waiting on a dependency that must not run keeps the old c
   CHECK(web->status == reconcile::ServiceStatus::Running);
   CHECK_FALSE(reconcile::testing::convergence_failure(scenario, run).has_value());
 }
+
+// Found by the convergence property (seed 15378724508833167749 at 10,000
+// cases; the checker's bug, not the planner's): `main` requires a reboot and
+// its container exited where the engine could not start it (the userland
+// proxy error, which the planner starts again); `worker` depends on it. The
+// planner sets the reboot breadcrumb and waits; app 2's user lock keeps the
+// run from its empty plan, so the run ends with the reboot pending. `main`
+// starts only after the reboot and `worker` after it, as balena does (§3.4);
+// the checker had held back only a requires-reboot service that never
+// started, not one that exited, and reported `worker` missing.
+TEST_CASE("an exited requires-reboot service and its dependents wait for the reboot") {
+  const auto r = request(R"({
+    "current": {"apps": [
+      {"appId": 1, "commit": "c1", "services": [
+        {"serviceName": "main", "image": "main:1", "commit": "c1", "status": "exited", "containerId": "m1",
+         "createdAt": "2025-12-31T23:59:59Z", "exitErrorMessage":
+           "driver failed programming external connectivity: userland proxy: listen tcp 0.0.0.0:80: bind: cannot assign requested address",
+         "composition": {"running": false, "labels": {"io.balena.update.requires-reboot": "true"}}}]},
+      {"appId": 2, "commit": "c1", "services": []}]},
+    "target": {"apps": [
+      {"appId": 1, "commit": "c1", "services": [
+        {"serviceName": "main", "image": "main:1", "commit": "c1",
+         "labels": {"io.balena.update.requires-reboot": "true"}},
+        {"serviceName": "worker", "image": "worker:1", "commit": "c1", "depends_on": ["main"]}]},
+      {"appId": 2, "commit": "c1", "services": [{"serviceName": "web", "image": "web:1", "commit": "c1"}]}]},
+    "context": {"now": "2026-01-01T00:00:00Z", "bootTime": "2025-12-31T00:00:00Z",
+      "availableImages": [{"name": "main:1", "appId": 1, "serviceName": "main", "commit": "c1"}]}
+  })");
+  reconcile::testing::Scenario scenario{r.current, r.target, r.context, {2}};
+  const auto run = reconcile::testing::drive(reconcile::next_steps, scenario);
+  INFO(reconcile::testing::show_run(run));
+  REQUIRE(run.ending == reconcile::testing::Ending::StuckOnUserLocks);
+  CHECK(run.final.context.reboot_breadcrumb_set);
+  const auto& services = run.final.current.apps.front().services;
+  const auto named = [&](const char* name) {
+    return std::count_if(services.begin(), services.end(),
+                         [&](const reconcile::Service& s) { return s.service_name == name; });
+  };
+  CHECK(named("main") == 1);
+  CHECK(named("worker") == 0);
+  CHECK_FALSE(reconcile::testing::convergence_failure(scenario, run).has_value());
+}
