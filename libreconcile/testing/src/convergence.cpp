@@ -54,10 +54,10 @@ std::optional<std::string> service_mismatch(const Service& c, const Service& t, 
 
 // Services that wait without a step when the run stops: the requires-reboot
 // ones not running while a reboot is pending (§3.4: created and not started,
-// or exited, they start after the reboot), the
-// services whose dependency must not run and never has (a dependency counts
-// as started only once it ran, as balena's dependenciesMetForServiceStart),
-// and, transitively, the services that depend on either.
+// or exited, they start after the reboot), the services whose dependency
+// must not run and never has (a dependency counts as started only once it
+// ran, as balena's dependenciesMetForServiceStart), and, transitively, the
+// services that depend on either.
 std::set<std::string> held_back(const App& current, const App& target, bool reboot_pending_ok, bool stuck) {
   std::set<std::string> held;
   std::set<std::string> never_runs;
