@@ -60,13 +60,20 @@ def summary(label):
     return 0 if passed == len(results) else 1
 
 
+def app_container_infos(app_id, stopped_too=False):
+    """`docker inspect` of each of an app's containers. One the daemon
+    removes between the listing and its inspect (an update in progress) is
+    gone, not an error: a test polling during an update must not fail on it."""
+    infos = []
+    for cid in docker("ps", "-aq" if stopped_too else "-q", "--filter", f"label=io.balena.app-id={app_id}").split():
+        infos += json.loads(docker("inspect", cid, check=False) or "[]")
+    return infos
+
+
 def app_containers(app_id, stopped_too=False):
     """service name -> (container id, image id) of an app's containers."""
-    out = {}
-    for cid in docker("ps", "-aq" if stopped_too else "-q", "--filter", f"label=io.balena.app-id={app_id}").split():
-        info = json.loads(docker("inspect", cid))[0]
-        out[info["Config"]["Labels"]["io.balena.service-name"]] = (info["Id"], info["Image"])
-    return out
+    return {info["Config"]["Labels"]["io.balena.service-name"]: (info["Id"], info["Image"])
+            for info in app_container_infos(app_id, stopped_too)}
 
 
 def check_no_unexpected_calls(cloud):

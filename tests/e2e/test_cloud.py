@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, check_no_unexpected_calls, docker, free_port, refuse_foreign_engine, remove_app_objects, remove_work_dir, summary, wait_until  # noqa: E402
+from e2e_common import app_container_infos, check, check_no_unexpected_calls, docker, free_port, refuse_foreign_engine, remove_app_objects, remove_work_dir, summary, wait_until  # noqa: E402
 import uuid as uuidlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,11 +47,8 @@ AUTH = {"Authorization": f"Bearer {LOCAL_KEY}"}
 
 def containers():
     """name -> (id, running) of this run's containers."""
-    out = {}
-    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        info = json.loads(docker("inspect", cid))[0]
-        out[info["Name"].lstrip("/")] = (info["Id"], info["State"]["Running"])
-    return out
+    return {info["Name"].lstrip("/"): (info["Id"], info["State"]["Running"])
+            for info in app_container_infos(APP_ID, stopped_too=True)}
 
 
 def service(sid, name, image=BUSYBOX, level="1", rid=0):

@@ -21,7 +21,7 @@ import time
 import urllib.request
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
+from e2e_common import app_container_infos, check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
 ENV = dict(line.strip().split("=", 1) for line in open(os.path.join(TESTENV, "env")) if "=" in line)
@@ -37,12 +37,8 @@ COMMAND = ["sh", "-c", "trap 'exit 0' TERM; while true; do echo tick from $ROLE;
 
 def containers():
     """name -> (id, started_at, running) of this run's containers."""
-    ids = docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split()
-    out = {}
-    for cid in ids:
-        info = json.loads(docker("inspect", cid))[0]
-        out[info["Name"].lstrip("/")] = (info["Id"], info["State"]["StartedAt"], info["State"]["Running"])
-    return out
+    return {info["Name"].lstrip("/"): (info["Id"], info["State"]["StartedAt"], info["State"]["Running"])
+            for info in app_container_infos(APP_ID, stopped_too=True)}
 
 
 def Daemon(data_dir, port, **options):  # noqa: N802 (the e2e_daemon.Daemon for this engine)

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary
+from e2e_common import app_container_infos, check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
 ENV = dict(line.strip().split("=", 1) for line in open(os.path.join(TESTENV, "env")) if "=" in line)
@@ -37,10 +37,7 @@ COMMAND = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
 
 def containers():
     """name -> id of this run's running containers."""
-    out = {}
-    for cid in docker("ps", "-q", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        out[docker("inspect", "--format", "{{.Name}}", cid).lstrip("/")] = cid
-    return out
+    return {info["Name"].lstrip("/"): info["Id"] for info in app_container_infos(APP_ID)}
 
 
 class Daemon(e2e_daemon.Daemon):

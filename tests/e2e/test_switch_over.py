@@ -42,7 +42,7 @@ import time
 import urllib.parse
 
 import e2e_daemon  # noqa: E402
-from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary
+from e2e_common import app_container_infos, check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
 BENCH_SERVICES = int(sys.argv[sys.argv.index("--services") + 1]) if "--services" in sys.argv else None
@@ -203,11 +203,8 @@ def create_as_balena(services, port):
 
 def containers():
     """name -> (id, StartedAt) of this run's containers."""
-    out = {}
-    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        info = json.loads(docker("inspect", cid))[0]
-        out[info["Name"].lstrip("/")] = (info["Id"], info["State"]["StartedAt"])
-    return out
+    return {info["Name"].lstrip("/"): (info["Id"], info["State"]["StartedAt"])
+            for info in app_container_infos(APP_ID, stopped_too=True)}
 
 
 def engine_events(since, until):

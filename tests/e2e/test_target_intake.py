@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from e2e_common import check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
+from e2e_common import app_container_infos, check, docker, free_port, refuse_foreign_engine, remove_app_objects, summary  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
 
 SUPERVISOR, TESTENV = sys.argv[1], sys.argv[2]
@@ -29,11 +29,8 @@ COMMAND = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
 
 def containers():
     """name -> (id, started_at, running) of this run's containers."""
-    out = {}
-    for cid in docker("ps", "-aq", "--filter", f"label=io.balena.app-id={APP_ID}").split():
-        info = json.loads(docker("inspect", cid))[0]
-        out[info["Name"].lstrip("/")] = (info["Id"], info["State"]["StartedAt"], info["State"]["Running"])
-    return out
+    return {info["Name"].lstrip("/"): (info["Id"], info["State"]["StartedAt"], info["State"]["Running"])
+            for info in app_container_infos(APP_ID, stopped_too=True)}
 
 
 def service(name, sid, **compose):
