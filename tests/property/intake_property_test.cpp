@@ -5,7 +5,7 @@
 // the same target with one value corrupted (a name Docker refuses, a commit
 // with '/', an id out of range, a non-string environment value) is refused
 // with the pointer of exactly that value, so the stored one stays.
-#include <rapidcheck/catch.h>
+#include "catch_prop.hpp"
 
 #include <fmt/format.h>
 
@@ -92,7 +92,7 @@ Corruption gen_corruption(const json& app) {
 }  // namespace
 
 TEST_CASE("target intake: a refused target leaves the stored target unchanged") {
-  rc::prop("a valid target is stored; the same target with one bad value is refused at that value's pointer",
+  property_tests::catch_prop("a valid target is stored; the same target with one bad value is refused at that value's pointer",
            [] {
              const auto app_id = *rc::gen::inRange<std::int64_t>(0, kMaxId);
              const json valid = gen_local_target(app_id);

@@ -1,7 +1,7 @@
 // The planner (reconcile::next_steps) has every property of
 // reconcile::testing, each on RC_PARAMS' number of random devices (ctest
 // sets max_success=1000; tests/property/long.sh runs many more).
-#include <rapidcheck/catch.h>
+#include "catch_prop.hpp"
 
 #include "reconcile/planner.hpp"
 #include "reconcile/testing/properties.hpp"
@@ -12,7 +12,7 @@ using reconcile::testing::Property;
 
 void prop(Property property) {
   const reconcile::testing::Planner planner = reconcile::next_steps;
-  rc::prop(reconcile::testing::name_of(property),
+  property_tests::catch_prop(reconcile::testing::name_of(property),
            [&] { reconcile::testing::run_property(property, planner); });
 }
 

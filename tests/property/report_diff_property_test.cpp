@@ -5,7 +5,7 @@
 // keeps the accepted value, and no field is dropped or sent as null. And the
 // merge-on-failure rule: the next report carries every field the failed
 // one carried that still exists, with its current value.
-#include <rapidcheck/catch.h>
+#include "catch_prop.hpp"
 
 #include <cmath>
 #include <string>
@@ -150,7 +150,7 @@ json diff_without_metric_updates(const json& last, const json& current) {
 }  // namespace
 
 TEST_CASE("report diff: applying the diff to the last report gives the new one", "[property]") {
-  rc::prop("report diff applies", [] { diff_applies(engine::cloud::report_diff); });
+  property_tests::catch_prop("report diff applies", [] { diff_applies(engine::cloud::report_diff); });
 }
 
 TEST_CASE("report diff applies catches a diff that never updates a metric", "[planted]") {
@@ -158,7 +158,7 @@ TEST_CASE("report diff applies catches a diff that never updates a metric", "[pl
 }
 
 TEST_CASE("report diff: after a failed report, the next one carries every field it carried", "[property]") {
-  rc::prop("failed report merged", [] {
+  property_tests::catch_prop("failed report merged", [] {
     const json last = gen_report();
     const json failed = engine::cloud::report_diff(last, gen_report());
     const json current = gen_report();

@@ -2,7 +2,7 @@
 // (reconcile::testing's operator<<). That text is only worth printing if
 // it reads back as the same scenario: then a failure found at 1,000,000
 // cases becomes a regression test by pasting it (regressions_test.cpp).
-#include <rapidcheck/catch.h>
+#include "catch_prop.hpp"
 
 #include <sstream>
 #include <string>
@@ -41,6 +41,6 @@ void check_round_trip(const reconcile::testing::Scenario& scenario) {
 }  // namespace
 
 TEST_CASE("a printed scenario reads back as the same plan request", "[harness]") {
-  rc::prop("any scenario", [] { check_round_trip(*reconcile::testing::gen_scenario()); });
-  rc::prop("settled scenarios", [] { check_round_trip(*reconcile::testing::gen_settled_scenario()); });
+  property_tests::catch_prop("any scenario", [] { check_round_trip(*reconcile::testing::gen_scenario()); });
+  property_tests::catch_prop("settled scenarios", [] { check_round_trip(*reconcile::testing::gen_settled_scenario()); });
 }

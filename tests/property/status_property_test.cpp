@@ -1,7 +1,7 @@
 // The status projections (reconcile/status.hpp) are total: any device, any
 // target (or none) and any apply progress give a well-formed answer, which
 // the JSON writers accept.
-#include <rapidcheck/catch.h>
+#include "catch_prop.hpp"
 
 #include <algorithm>
 #include <set>
@@ -86,7 +86,7 @@ void check_release(const reconcile::ReleaseReport& release) {
 }  // namespace
 
 TEST_CASE("status projections are total: any device, target and progress give a well-formed answer", "[property]") {
-  rc::prop("status projections are total", [] {
+  property_tests::catch_prop("status projections are total", [] {
     const StatusInput in = gen_input();
     const auto& downloads = in.progress.download_progress;
 
